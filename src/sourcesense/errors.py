@@ -1,0 +1,75 @@
+"""The one error hierarchy. Each error knows its CLI exit code and HTTP status.
+
+Messages are one line, say what is wrong and what to do, and never contain a password.
+"""
+
+from __future__ import annotations
+
+
+class SourceSenseError(Exception):
+    """Base of every error SourceSense reports to a user."""
+
+    exit_code = 1
+    http_status = 500
+    retryable = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(SourceSenseError):
+    """Invalid user input: a malformed DSN, an unknown option value."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class InvalidFilterError(ConfigError):
+    """A filter pattern that is not a valid regular expression."""
+
+    exit_code = 3
+
+
+class ConnectionFailedError(SourceSenseError):
+    """The server could not be reached (DNS, refused, timeout, TLS)."""
+
+    exit_code = 4
+    http_status = 502
+    retryable = True
+
+
+class AuthenticationError(SourceSenseError):
+    """The server rejected the credentials."""
+
+    exit_code = 5
+    http_status = 401
+
+
+class DatabaseNotFoundError(SourceSenseError):
+    """The named database does not exist on the server."""
+
+    exit_code = 6
+    http_status = 404
+
+
+class PermissionDeniedError(SourceSenseError):
+    """The role may not connect or read the catalog."""
+
+    exit_code = 7
+    http_status = 403
+
+
+class UnsupportedServerError(SourceSenseError):
+    """The server is older than the oldest version we support."""
+
+    exit_code = 8
+    http_status = 422
+
+
+class ExtractionError(SourceSenseError):
+    """A run finished, but some databases or kinds failed (details in the manifest)."""
+
+    exit_code = 9
+    http_status = 500
+    retryable = True

@@ -1,0 +1,1 @@
+"""Catalog extraction: bulk pg_catalog queries in one snapshot per database."""

@@ -1,0 +1,135 @@
+"""Run the bulk catalog queries of one database inside one read-only snapshot.
+
+One query per entity kind, whatever the number of tables; results stream from the server in
+chunks and leave as Arrow record batches, so memory stays bounded on any catalog size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+
+from sourcesense.extract.filters import Filters
+from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
+
+BatchSink = Callable[[str, pa.RecordBatch], None]
+
+_INCLUDES = ("scoped_relations", "scoped_schemas")
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    exact_sizes: bool = True
+    index_definitions: bool = True
+
+
+@dataclass
+class DatabaseExtract:
+    """What one database yielded: rows and seconds per kind, and why anything is missing."""
+
+    database: str
+    snapshot: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@cache
+def query_text(kind: str) -> str:
+    """The SQL of one kind, with the shared scope queries substituted in."""
+    folder = resources.files("sourcesense.extract") / "queries"
+    sql = (folder / f"{kind}.sql").read_text(encoding="utf-8")
+    for include in _INCLUDES:
+        marker = f"/*{include}*/"
+        if marker in sql:
+            sql = sql.replace(marker, (folder / f"{include}.sql").read_text(encoding="utf-8"))
+    return sql
+
+
+def query_params(
+    filters: Filters, options: QueryOptions, database: str | None = None
+) -> dict[str, Any]:
+    return {**filters.as_params(), **vars(options), "only_database": database}
+
+
+def stream_batches(
+    conn: psycopg.Connection[Any], kind: str, params: dict[str, Any], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Run one kind's query and yield its rows as record batches of at most `batch_rows`."""
+    schema = SCHEMAS[kind]
+    rows: list[tuple[Any, ...]] = []
+    with conn.cursor() as cur:
+        for row in cur.stream(query_text(kind), params, size=min(batch_rows, 5_000)):
+            rows.append(row)
+            if len(rows) >= batch_rows:
+                yield to_batch(rows, schema)
+                rows = []
+    if rows:
+        yield to_batch(rows, schema)
+
+
+def to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def extract_database(
+    conn: psycopg.Connection[Any],
+    params: dict[str, Any],
+    sink: BatchSink,
+    batch_rows: int,
+    on_kind_done: Callable[[str, int], None] | None = None,
+) -> DatabaseExtract:
+    """Read every per-database kind in one REPEATABLE READ READ ONLY transaction.
+
+    A kind whose query fails is recorded as an error and its rows are dropped whole; the kinds
+    after it still run, because the failed query is rolled back to a savepoint inside the same
+    snapshot. A lost connection ends the database (the caller records it).
+    """
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    result = DatabaseExtract(database=conn.info.dbname)
+    with conn.transaction():
+        snapshot = conn.execute("SELECT pg_catalog.txid_current_snapshot()::text").fetchone()
+        result.snapshot = str(snapshot[0]) if snapshot else ""
+        for kind in DATABASE_KINDS:
+            started = time.perf_counter()
+            batches = _read_kind(conn, kind, params, batch_rows, result)
+            for batch in batches:
+                sink(kind, batch)
+            result.counts[kind] = sum(batch.num_rows for batch in batches)
+            result.seconds[kind] = round(time.perf_counter() - started, 4)
+            if on_kind_done is not None:
+                on_kind_done(kind, result.counts[kind])
+    return result
+
+
+def _read_kind(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    params: dict[str, Any],
+    batch_rows: int,
+    result: DatabaseExtract,
+) -> list[pa.RecordBatch]:
+    """All batches of one kind, or none: a kind is never half written."""
+    try:
+        with conn.transaction():  # a savepoint, so a failure leaves the snapshot usable
+            return list(stream_batches(conn, kind, params, batch_rows))
+    except psycopg.Error as exc:
+        if conn.broken or conn.closed:
+            raise
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, psycopg.errors.LockNotAvailable) and params.get("exact_sizes"):
+            result.warnings.append(f"{result.database}: {kind}: {reason}; sizes from statistics")
+            return _read_kind(conn, kind, {**params, "exact_sizes": False}, batch_rows, result)
+        result.errors.append(f"{result.database}: {kind}: {reason}")
+        return []

@@ -1,0 +1,40 @@
+-- Columns of every relation in scope except partitions (they repeat their parent's columns).
+WITH scoped AS (/*scoped_relations*/)
+SELECT pg_catalog.current_database() AS catalog_name,
+       s.schema_name,
+       s.table_name,
+       s.oid::bigint AS table_oid,
+       a.attname AS column_name,
+       a.attnum::int AS ordinal,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+       CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+            WHEN t.typcategory = 'A' THEN pg_catalog.format_type(t.typelem, NULL)
+            ELSE pg_catalog.format_type(a.atttypid, NULL) END AS base_type,
+       CASE WHEN t.typcategory = 'A' THEN 'array'
+            ELSE CASE t.typtype WHEN 'b' THEN 'base' WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum'
+                 WHEN 'c' THEN 'composite' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
+                 ELSE 'pseudo' END END AS type_kind,
+       NOT a.attnotnull AS is_nullable,
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+           AS column_default,
+       CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by_default' END AS identity,
+       CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS generated,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+           AS generation_expression,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+       CASE WHEN a.atttypmod > 4 AND COALESCE(NULLIF(t.typbasetype, 0), a.atttypid)
+                 IN (1042, 1043) THEN a.atttypmod - 4 END AS max_length,
+       CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), a.atttypid) = 1700 AND a.atttypmod > 4
+            THEN ((a.atttypmod - 4) >> 16) & 65535 END AS numeric_precision,
+       CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), a.atttypid) = 1700 AND a.atttypmod > 4
+            THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
+       cmt.description AS comment
+FROM scoped s
+JOIN pg_catalog.pg_attribute a ON a.attrelid = s.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_description cmt
+  ON cmt.objoid = a.attrelid AND cmt.classoid = 'pg_catalog.pg_class'::regclass AND cmt.objsubid = a.attnum
+WHERE NOT s.is_partition
+ORDER BY s.schema_name, s.table_name, a.attnum

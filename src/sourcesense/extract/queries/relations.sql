@@ -1,0 +1,71 @@
+-- Tables, partitioned tables, partitions, views, materialized views and foreign tables.
+-- A partitioned table carries its partition count and the summed size and rows of its leaves.
+-- %(exact_sizes)s = false reads sizes from relpages instead, which takes no lock.
+WITH scoped AS (/*scoped_relations*/),
+tree AS MATERIALIZED (
+    SELECT s.oid,
+           count(*) FILTER (WHERE t.level = 1) AS partition_count,
+           sum(CASE WHEN %(exact_sizes)s THEN pg_catalog.pg_total_relation_size(t.relid)
+                    ELSE pc.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+               END) FILTER (WHERE t.isleaf) AS size_bytes,
+           sum(GREATEST(pc.reltuples, 0)) FILTER (WHERE t.isleaf) AS row_estimate
+    FROM scoped s
+    CROSS JOIN LATERAL pg_catalog.pg_partition_tree(s.oid) t
+    JOIN pg_catalog.pg_class pc ON pc.oid = t.relid
+    WHERE s.relkind = 'p'
+    GROUP BY s.oid
+)
+SELECT pg_catalog.current_database() AS catalog_name,
+       s.schema_name,
+       s.table_name,
+       s.oid::bigint AS oid,
+       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned_table' WHEN 'v' THEN 'view'
+            WHEN 'm' THEN 'materialized_view' WHEN 'f' THEN 'foreign_table' END AS kind,
+       pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+       cmt.description AS comment,
+       CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 'u' THEN 'unlogged'
+            ELSE 'temporary' END AS persistence,
+       (SELECT count(*) FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_count,
+       CASE WHEN c.relkind = 'p' THEN tree.row_estimate::bigint
+            WHEN c.relkind IN ('r', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint
+       END AS row_estimate,
+       CASE WHEN c.relkind = 'p' THEN COALESCE(tree.size_bytes, 0)
+            WHEN c.relkind IN ('r', 'm')
+            THEN CASE WHEN %(exact_sizes)s THEN pg_catalog.pg_total_relation_size(c.oid)
+                      ELSE c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+                 END
+       END AS size_bytes,
+       st.n_live_tup AS live_tuples,
+       st.n_dead_tup AS dead_tuples,
+       st.last_vacuum, st.last_autovacuum, st.last_analyze, st.last_autoanalyze,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
+           AS definition,
+       c.relkind = 'm' AND c.relispopulated AS is_populated,
+       s.is_partition,
+       pn.nspname AS parent_schema,
+       parent.relname AS parent_table,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END
+           AS partition_bound,
+       CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' WHEN 'h' THEN 'hash' END
+           AS partition_strategy,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relkind = 'p' THEN COALESCE(tree.partition_count, 0) END AS partition_count,
+       fs.srvname AS foreign_server,
+       ts.spcname AS tablespace,
+       c.relrowsecurity AS row_security,
+       pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable
+FROM scoped s
+JOIN pg_catalog.pg_class c ON c.oid = s.oid
+LEFT JOIN tree ON tree.oid = c.oid
+LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid
+LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
+LEFT JOIN pg_catalog.pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_class parent ON parent.oid = inh.inhparent
+LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = parent.relnamespace
+LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+LEFT JOIN pg_catalog.pg_description cmt
+  ON cmt.objoid = c.oid AND cmt.classoid = 'pg_catalog.pg_class'::regclass AND cmt.objsubid = 0
+ORDER BY s.schema_name, s.table_name

@@ -1,0 +1,19 @@
+-- Relations in scope: user schemas only, filters applied, extension members left out.
+-- Included by the other queries at their scoped_relations marker; never run alone.
+SELECT c.oid, n.nspname AS schema_name, c.relname AS table_name, c.relkind,
+       c.relispartition AS is_partition
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class root ON root.oid = pg_catalog.pg_partition_root(c.oid)
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND (%(include_schema)s::text IS NULL OR n.nspname ~ %(include_schema)s::text)
+  AND (%(exclude_schema)s::text IS NULL OR n.nspname !~ %(exclude_schema)s::text)
+  AND (%(include_table)s::text IS NULL
+       OR COALESCE(root.relname, c.relname) ~ %(include_table)s::text)
+  AND (%(exclude_table)s::text IS NULL
+       OR COALESCE(root.relname, c.relname) !~ %(exclude_table)s::text)
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')

@@ -1,0 +1,276 @@
+"""The Arrow schema of every raw/<kind>.parquet file: the output contract, one place.
+
+Each field carries its description as Arrow field metadata, so the Parquet files document
+themselves; `sourcesense schema` prints these tables (docs/OUTPUT.md is generated from them).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+STR = pa.string()
+I32 = pa.int32()
+I64 = pa.int64()
+BOOL = pa.bool_()
+TS = pa.timestamp("us", tz="UTC")
+STRS = pa.list_(pa.string())
+
+_CTX = [
+    ("catalog_name", STR, "database name"),
+    ("schema_name", STR, "schema name"),
+]
+_REL = [*_CTX, ("table_name", STR, "table, view or other relation name")]
+
+
+def _schema(fields: list[tuple[str, pa.DataType, str]]) -> pa.Schema:
+    return pa.schema(
+        [pa.field(name, dtype, metadata={"description": doc}) for name, dtype, doc in fields]
+    )
+
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "databases": _schema(
+        [
+            ("catalog_name", STR, "database name"),
+            ("oid", I64, "pg_database oid"),
+            ("owner", STR, "owning role"),
+            ("encoding", STR, "server encoding, e.g. UTF8"),
+            ("collation", STR, "LC_COLLATE"),
+            ("ctype", STR, "LC_CTYPE"),
+            ("size_bytes", I64, "pg_database_size; null without CONNECT privilege"),
+            ("can_connect", BOOL, "whether the role has CONNECT privilege"),
+            ("comment", STR, "COMMENT ON DATABASE"),
+        ]
+    ),
+    "schemas": _schema(
+        [
+            *_CTX,
+            ("oid", I64, "pg_namespace oid"),
+            ("owner", STR, "owning role"),
+            ("comment", STR, "COMMENT ON SCHEMA"),
+        ]
+    ),
+    "relations": _schema(
+        [
+            *_REL,
+            ("oid", I64, "pg_class oid (stable across renames)"),
+            ("kind", STR, "table | partitioned_table | view | materialized_view | foreign_table"),
+            ("owner", STR, "owning role"),
+            ("comment", STR, "COMMENT ON TABLE/VIEW"),
+            ("persistence", STR, "permanent | unlogged | temporary"),
+            ("column_count", I64, "number of columns"),
+            (
+                "row_estimate",
+                I64,
+                "planner estimate (reltuples); summed over leaves when partitioned",
+            ),
+            ("size_bytes", I64, "total size incl. indexes and TOAST; summed when partitioned"),
+            ("live_tuples", I64, "pg_stat n_live_tup"),
+            ("dead_tuples", I64, "pg_stat n_dead_tup"),
+            ("last_vacuum", TS, "last manual VACUUM"),
+            ("last_autovacuum", TS, "last autovacuum"),
+            ("last_analyze", TS, "last manual ANALYZE"),
+            ("last_autoanalyze", TS, "last autoanalyze"),
+            ("definition", STR, "view / materialized view query (pg_get_viewdef)"),
+            ("is_populated", BOOL, "materialized view has data"),
+            ("is_partition", BOOL, "this relation is a partition of parent_table"),
+            ("parent_schema", STR, "schema of the parent, for partitions"),
+            ("parent_table", STR, "parent partitioned table, for partitions"),
+            ("partition_bound", STR, "FOR VALUES ... clause, for partitions"),
+            ("partition_strategy", STR, "range | list | hash, for partitioned tables"),
+            ("partition_key", STR, "e.g. RANGE (occurred_at), for partitioned tables"),
+            ("partition_count", I64, "direct partitions, for partitioned tables"),
+            ("foreign_server", STR, "server of a foreign table"),
+            ("tablespace", STR, "tablespace when not the database default"),
+            ("row_security", BOOL, "row-level security enabled"),
+            ("readable", BOOL, "the extracting role has SELECT on it"),
+        ]
+    ),
+    "columns": _schema(
+        [
+            *_REL,
+            ("table_oid", I64, "pg_class oid of the relation"),
+            ("column_name", STR, "column name"),
+            ("ordinal", I32, "attnum, 1-based position"),
+            ("data_type", STR, "declared type as format_type prints it, e.g. numeric(10,2)"),
+            ("base_type", STR, "domain's base type, array's element type, else the type"),
+            ("type_kind", STR, "base | domain | enum | composite | range | multirange | array"),
+            ("is_nullable", BOOL, "no NOT NULL"),
+            ("column_default", STR, "DEFAULT expression"),
+            ("identity", STR, "always | by_default for identity columns"),
+            ("generated", STR, "stored | virtual for generated columns"),
+            ("generation_expression", STR, "GENERATED ALWAYS AS expression"),
+            ("collation", STR, "collation when not the type's default"),
+            ("max_length", I32, "character length limit"),
+            ("numeric_precision", I32, "numeric(p, s) precision"),
+            ("numeric_scale", I32, "numeric(p, s) scale"),
+            ("comment", STR, "COMMENT ON COLUMN"),
+        ]
+    ),
+    "constraints": _schema(
+        [
+            *_REL,
+            ("constraint_name", STR, "constraint name"),
+            ("constraint_type", STR, "primary_key | foreign_key | unique | check | exclusion"),
+            ("columns", STRS, "constrained columns, in key order"),
+            ("referenced_schema", STR, "FK target schema"),
+            ("referenced_table", STR, "FK target table"),
+            ("referenced_columns", STRS, "FK target columns, matching `columns` by position"),
+            (
+                "on_update",
+                STR,
+                "FK ON UPDATE: no_action | restrict | cascade | set_null | set_default",
+            ),
+            ("on_delete", STR, "FK ON DELETE rule, same values"),
+            ("match_type", STR, "FK MATCH simple | full | partial"),
+            ("definition", STR, "CHECK / EXCLUDE clause"),
+            ("is_validated", BOOL, "false for NOT VALID constraints"),
+            ("is_deferrable", BOOL, "DEFERRABLE"),
+            ("is_deferred", BOOL, "INITIALLY DEFERRED"),
+            ("index_name", STR, "index backing a primary key, unique or exclusion constraint"),
+            ("comment", STR, "COMMENT ON CONSTRAINT"),
+        ]
+    ),
+    "indexes": _schema(
+        [
+            *_REL,
+            ("index_name", STR, "index name"),
+            ("oid", I64, "pg_class oid of the index"),
+            ("access_method", STR, "btree | hash | gin | gist | brin | ..."),
+            ("columns", STRS, "key columns, or the expression for expression keys"),
+            ("include_columns", STRS, "INCLUDE (...) columns"),
+            ("is_unique", BOOL, "UNIQUE"),
+            ("is_primary", BOOL, "backs the primary key"),
+            ("is_exclusion", BOOL, "backs an exclusion constraint"),
+            (
+                "is_valid",
+                BOOL,
+                "false while being built or after a failed CREATE INDEX CONCURRENTLY",
+            ),
+            ("predicate", STR, "WHERE clause of a partial index"),
+            ("size_bytes", I64, "index size"),
+            ("definition", STR, "CREATE INDEX statement (optional, pg_get_indexdef)"),
+            ("comment", STR, "COMMENT ON INDEX"),
+        ]
+    ),
+    "sequences": _schema(
+        [
+            *_CTX,
+            ("sequence_name", STR, "sequence name"),
+            ("oid", I64, "pg_class oid"),
+            ("owner", STR, "owning role"),
+            ("data_type", STR, "smallint | integer | bigint"),
+            ("start_value", I64, "START WITH"),
+            ("increment", I64, "INCREMENT BY"),
+            ("min_value", I64, "MINVALUE"),
+            ("max_value", I64, "MAXVALUE"),
+            ("cache_size", I64, "CACHE"),
+            ("is_cycle", BOOL, "CYCLE"),
+            ("last_value", I64, "last value handed out; null if never used or not readable"),
+            ("owned_by_schema", STR, "schema of the owning column's table"),
+            ("owned_by_table", STR, "table of the owning column (serial / identity)"),
+            ("owned_by_column", STR, "owning column"),
+            ("is_identity", BOOL, "backs an identity column"),
+            ("comment", STR, "COMMENT ON SEQUENCE"),
+        ]
+    ),
+    "routines": _schema(
+        [
+            *_CTX,
+            ("routine_name", STR, "function or procedure name"),
+            ("oid", I64, "pg_proc oid"),
+            ("kind", STR, "function | procedure | aggregate | window"),
+            ("owner", STR, "owning role"),
+            ("language", STR, "sql | plpgsql | c | internal | ..."),
+            ("arguments", STR, "argument list with names, modes and defaults"),
+            ("identity_arguments", STR, "argument types that identify the overload"),
+            ("return_type", STR, "RETURNS clause; null for procedures"),
+            ("volatility", STR, "immutable | stable | volatile"),
+            ("is_security_definer", BOOL, "SECURITY DEFINER"),
+            ("is_strict", BOOL, "STRICT (returns null on null input)"),
+            ("definition", STR, "body source; null for C and internal functions"),
+            ("comment", STR, "COMMENT ON FUNCTION/PROCEDURE"),
+        ]
+    ),
+    "triggers": _schema(
+        [
+            *_REL,
+            ("trigger_name", STR, "trigger name"),
+            ("timing", STR, "before | after | instead_of"),
+            ("events", STRS, "insert, update, delete, truncate"),
+            ("level", STR, "row | statement"),
+            ("function_schema", STR, "schema of the trigger function"),
+            ("function_name", STR, "trigger function"),
+            ("enabled", STR, "origin | disabled | replica | always"),
+            ("definition", STR, "CREATE TRIGGER statement"),
+            ("comment", STR, "COMMENT ON TRIGGER"),
+        ]
+    ),
+    "types": _schema(
+        [
+            *_CTX,
+            ("type_name", STR, "type name"),
+            ("oid", I64, "pg_type oid"),
+            ("kind", STR, "enum | composite | domain | range"),
+            ("owner", STR, "owning role"),
+            ("enum_labels", STRS, "enum labels in sort order"),
+            ("composite_fields", STRS, "'name type' per field of a composite type"),
+            ("base_type", STR, "domain's base type"),
+            ("domain_not_null", BOOL, "domain is NOT NULL"),
+            ("domain_default", STR, "domain DEFAULT"),
+            ("domain_constraints", STRS, "domain CHECK constraints"),
+            ("range_subtype", STR, "range's element type"),
+            ("comment", STR, "COMMENT ON TYPE"),
+        ]
+    ),
+    "extensions": _schema(
+        [
+            ("catalog_name", STR, "database name"),
+            ("extension_name", STR, "extension name"),
+            ("version", STR, "installed version"),
+            ("schema_name", STR, "schema holding its objects"),
+            ("owner", STR, "owning role"),
+            ("comment", STR, "extension description"),
+        ]
+    ),
+    "privileges": _schema(
+        [
+            *_REL,
+            ("column_name", STR, "column, for column grants"),
+            ("object_kind", STR, "table | column"),
+            ("grantor", STR, "role that granted"),
+            ("grantee", STR, "role granted to, or PUBLIC"),
+            (
+                "privilege_type",
+                STR,
+                "SELECT | INSERT | UPDATE | DELETE | TRUNCATE | REFERENCES | ...",
+            ),
+            ("is_grantable", BOOL, "WITH GRANT OPTION"),
+        ]
+    ),
+}
+
+# Per-database kinds in extraction order; `databases` is read once per run, not per database.
+DATABASE_KINDS: tuple[str, ...] = tuple(kind for kind in SCHEMAS if kind != "databases")
+
+
+def schema_markdown() -> str:
+    """docs/OUTPUT.md: every raw file's fields, types and descriptions."""
+    lines = [
+        "# Output files: raw/<kind>.parquet",
+        "",
+        "Generated by `sourcesense schema`; every field also carries its description as Parquet",
+        "field metadata.",
+    ]
+    for kind, schema in SCHEMAS.items():
+        lines += [
+            "",
+            f"## raw/{kind}.parquet",
+            "",
+            "| field | type | description |",
+            "|---|---|---|",
+        ]
+        for f in schema:
+            doc = (f.metadata or {}).get(b"description", b"").decode()
+            lines.append(f"| {f.name} | {f.type} | {doc} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,38 @@
+"""The one settings object. Every field can be set from the environment (SOURCESENSE_...)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sourcesense"
+
+
+def _default_embedded_pg_dir() -> Path:
+    # Embedded PostgreSQL opens read/traverse rights on every parent of its data dir when run
+    # as root, so it lives under a dedicated world-traversable path, not under $HOME.
+    return Path("/var/tmp") / f"sourcesense-{os.getuid()}" / "pg"  # noqa: S108
+
+
+class Settings(BaseSettings):
+    """Runtime settings; the CLI overrides some fields per command."""
+
+    model_config = SettingsConfigDict(env_prefix="SOURCESENSE_", extra="ignore")
+
+    data_dir: Path = _default_data_dir()
+    embedded_pg_dir: Path = _default_embedded_pg_dir()
+    statement_timeout_ms: int = 120_000
+    lock_timeout_ms: int = 2_000
+    connect_timeout_s: int = 10
+    application_name: str = "sourcesense"
+    batch_rows: int = 20_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,197 @@
+"""Where to connect: a typed source (the password is a SecretStr), DSN parsing, and connecting.
+
+Every failure to connect becomes one SourceSenseError with a one-line, actionable message that
+never contains the password. Connections are read-only, time-limited and named `sourcesense`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+from psycopg import conninfo as pg_conninfo
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from sourcesense.errors import (
+    AuthenticationError,
+    ConfigError,
+    ConnectionFailedError,
+    DatabaseNotFoundError,
+    PermissionDeniedError,
+    SourceSenseError,
+)
+from sourcesense.settings import Settings, get_settings
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_CREDENTIAL_HINT = "give it in the DSN, PGPASSWORD, ~/.pgpass, or with --password-prompt"
+
+
+class PasswordRequiredError(AuthenticationError):
+    """The server asks for a password and none was given."""
+
+
+class Source(BaseModel):
+    """A PostgreSQL server to extract from. `database` is the one to connect to first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: SecretStr | None = None
+    database: str | None = None
+    sslmode: str | None = None
+    extra: dict[str, str] = {}
+
+    def with_password(self, password: str) -> Source:
+        return self.model_copy(update={"password": SecretStr(password)})
+
+    def with_database(self, database: str) -> Source:
+        return self.model_copy(update={"database": database})
+
+    def conninfo(self, database: str | None = None) -> str:
+        """The libpq connection string, password included: only ever handed to the driver."""
+        params: dict[str, Any] = {**self.extra, "host": self.host, "port": self.port}
+        params |= {"user": self.user, "dbname": database or self.database}
+        params["sslmode"] = self.sslmode
+        if self.password is not None:
+            params["password"] = self.password.get_secret_value()
+        return pg_conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+
+    def redacted_url(self) -> str:
+        """The source as a URL without its password, for manifests, logs and messages."""
+        user = quote(self.user, safe="") + "@" if self.user else ""
+        host = self.host or "localhost"
+        host = quote(host, safe="") if host.startswith("/") else host
+        port = f":{self.port}" if self.port else ""
+        database = quote(self.database or "", safe="")
+        query = f"?sslmode={self.sslmode}" if self.sslmode else ""
+        return f"postgresql://{user}{host}{port}/{database}{query}"
+
+    def describe(self) -> str:
+        """host:port for messages."""
+        return f"{self.host or 'localhost'}:{self.port or 5432}"
+
+
+def parse_dsn(dsn: str) -> Source:
+    """Parse a postgresql:// URL or a libpq 'key=value' string into a Source."""
+    text = dsn.strip()
+    if not text:
+        raise ConfigError("empty DSN: expected postgresql://user@host:port/database")
+    if "://" in text and not re.match(r"^postgres(ql)?://", text):
+        scheme = text.split("://", 1)[0][:20]
+        raise ConfigError(f"malformed DSN: scheme '{scheme}' is not postgresql://")
+    try:
+        params = pg_conninfo.conninfo_to_dict(text)
+    except psycopg.ProgrammingError as exc:
+        raise ConfigError(f"malformed DSN: {_redact_quoted(_first_line(str(exc)))}") from None
+    return _source_from_params({k: str(v) for k, v in params.items() if v is not None})
+
+
+def _source_from_params(params: dict[str, str]) -> Source:
+    port_text = params.pop("port", None)
+    port = None
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"malformed DSN: port '{port_text[:10]}' is not a number 1-65535")
+        port = int(port_text)
+    sslmode = params.pop("sslmode", None)
+    if sslmode is not None and sslmode not in SSL_MODES:
+        raise ConfigError(f"malformed DSN: sslmode must be one of {', '.join(SSL_MODES)}")
+    password = params.pop("password", None)
+    return Source(
+        host=params.pop("host", None),
+        port=port,
+        user=params.pop("user", None),
+        password=SecretStr(password) if password is not None else None,
+        database=params.pop("dbname", None),
+        sslmode=sslmode,
+        extra=params,
+    )
+
+
+def connect(
+    source: Source, database: str | None = None, settings: Settings | None = None
+) -> psycopg.Connection[Any]:
+    """Open a read-only, time-limited session named `sourcesense`, or raise a SourceSenseError."""
+    cfg = settings or get_settings()
+    options = (
+        f"-c statement_timeout={cfg.statement_timeout_ms} -c lock_timeout={cfg.lock_timeout_ms}"
+        " -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=600000"
+        " -c jit=off"  # JIT compiles each catalog query for ~1 s and never pays off here
+    )
+    try:
+        # autocommit: transactions are opened explicitly, each with its isolation level.
+        return psycopg.connect(
+            source.conninfo(database),
+            application_name=cfg.application_name,
+            connect_timeout=cfg.connect_timeout_s,
+            options=options,
+            autocommit=True,
+        )
+    except psycopg.Error as exc:
+        raise connection_error(exc, source, database or source.database) from None
+
+
+def connection_error(exc: psycopg.Error, source: Source, database: str | None) -> SourceSenseError:
+    """Map a driver error raised while connecting to one of our errors."""
+    reason = _redact(_first_line(str(exc)), source)
+    where = source.describe()
+    db = database or source.user or "(default)"
+    match exc.sqlstate or _sqlstate_from_text(reason):
+        case "28P01":
+            return AuthenticationError(
+                f"authentication failed for user '{source.user}' at {where}: check the password"
+            )
+        case "28000":
+            return AuthenticationError(f"access rejected at {where}: {reason}")
+        case "3D000":
+            return DatabaseNotFoundError(
+                f"database '{db}' does not exist at {where}: check the name (psql -l lists them)"
+            )
+        case "42501":
+            return PermissionDeniedError(f"permission denied at {where}: {reason}")
+        case "no-password":
+            return PasswordRequiredError(
+                f"the server at {where} requires a password: {_CREDENTIAL_HINT}"
+            )
+    return ConnectionFailedError(
+        f"cannot connect to PostgreSQL at {where}: {reason}; check host, port and that the "
+        "server accepts connections"
+    )
+
+
+# libpq reports connection-time server errors as text only; these are stable across versions.
+_TEXT_STATES = (
+    ("password authentication failed", "28P01"),
+    ("no password supplied", "no-password"),
+    ("no pg_hba.conf entry", "28000"),
+    ('role "', "28000"),
+    ("does not exist", "3D000"),
+    ("permission denied for database", "42501"),
+)
+
+
+def _sqlstate_from_text(reason: str) -> str | None:
+    return next((state for text, state in _TEXT_STATES if text in reason), None)
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    line = lines[0] if lines else "unknown error"
+    # libpq prefixes 'connection to server at "h", port p failed: FATAL:  '; we name the server.
+    line = re.sub(r"^(connection failed:\s*)?connection to server (at|on) .*? failed:\s*", "", line)
+    return re.sub(r"^(FATAL|ERROR):\s*", "", line)
+
+
+def _redact(text: str, source: Source) -> str:
+    if source.password is not None and source.password.get_secret_value():
+        text = text.replace(source.password.get_secret_value(), "****")
+    return text
+
+
+def _redact_quoted(text: str) -> str:
+    # libpq quotes the offending value in parse errors; it may be (part of) a password.
+    return re.sub(r'"[^"]*"', '"…"', text)

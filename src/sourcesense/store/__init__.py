@@ -1,0 +1,1 @@
+"""Run directories: layout, atomic Parquet and JSON writing, the manifest."""

@@ -1,0 +1,81 @@
+"""The run directory layout and its atomic writers.
+
+Every file is written under a temporary name in its final folder and renamed when complete,
+so a crash never leaves a half file that looks whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sourcesense.errors import ConfigError
+
+MANIFEST = "manifest.json"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique across processes: 20261127T083000Z-3f9a1c."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def create_run_dir(data_dir: Path, run_id: str) -> Path:
+    run_dir = data_dir / "runs" / run_id
+    try:
+        (run_dir / "raw").mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot create run directory {run_dir}: {exc.strerror}") from None
+    return run_dir
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    tmp = _temporary(path)
+    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ParquetSink:
+    """One Parquet writer per kind under a folder, each file renamed into place on close."""
+
+    def __init__(self, folder: Path, schemas: dict[str, pa.Schema]) -> None:
+        self.folder = folder
+        self.schemas = schemas
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, kind: str, batch: pa.RecordBatch) -> None:
+        writer = self._writers.get(kind)
+        if writer is None:
+            path = _temporary(self.folder / f"{kind}.parquet")
+            writer = pq.ParquetWriter(path, self.schemas[kind], compression="zstd")
+            self._writers[kind] = writer
+        writer.write_batch(batch)
+
+    def close(self, kinds: list[str]) -> None:
+        """Finish the files of `kinds` (an empty file for a kind with no rows) and rename them."""
+        for kind in kinds:
+            final = self.folder / f"{kind}.parquet"
+            writer = self._writers.pop(kind, None)
+            if writer is None:
+                pq.write_table(self.schemas[kind].empty_table(), _temporary(final))
+            else:
+                writer.close()
+            os.replace(_temporary(final), final)
+
+    def abort(self) -> None:
+        for kind, writer in self._writers.items():
+            writer.close()
+            _temporary(self.folder / f"{kind}.parquet").unlink(missing_ok=True)
+        self._writers.clear()
