@@ -99,7 +99,7 @@ def _run_with_prompt(request: ExtractRequest, data_dir: Path, show: bool) -> Run
 
 def _run(request: ExtractRequest, data_dir: Path, show: bool) -> RunOutcome:
     with LiveProgress(err, enabled=show) as live:
-        return run_extraction(request, data_dir, progress=live)
+        return run_extraction(request, data_dir, on_kind_done=live.kind_done)
 
 
 @app.command()

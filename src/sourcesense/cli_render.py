@@ -49,11 +49,10 @@ class LiveProgress:
     ) -> None:
         self._progress.stop()
 
-    def database_started(self, database: str, index: int, total: int) -> None:
-        label = f"[{index + 1}/{total}] {database}"
-        self._tasks[database] = self._progress.add_task(label, total=len(DATABASE_KINDS), last="")
-
     def kind_done(self, database: str, kind: str, rows: int) -> None:
+        if database not in self._tasks:
+            total = len(DATABASE_KINDS)
+            self._tasks[database] = self._progress.add_task(database, total=total, last="")
         self._progress.update(self._tasks[database], advance=1, last=f"{kind}: {rows:,}")
 
 

@@ -1,15 +1,19 @@
-"""One extraction run: every database in scope, each in its own snapshot, into a run directory.
+"""One extraction run in three steps, each a plain function that the CLI, the workflow
+activities and the benchmark share:
 
-This is the core entry point that the CLI, the workflow activities and the benchmark call.
+  plan_run          connect, validate filters, list the databases in scope, create the run dir
+  extract_part      one database, one snapshot, into raw/.parts/<index>/ (idempotent on retry)
+  finish_run        merge the parts into raw/<kind>.parquet and write the final manifest
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
 import pyarrow as pa
@@ -26,15 +30,22 @@ from sourcesense.extract.filters import Filters, check_shape, validate_on_server
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source, connect
-from sourcesense.store.rundir import MANIFEST, ParquetSink, create_run_dir, new_run_id, write_json
+from sourcesense.store.manifest import finish_manifest, new_manifest
+from sourcesense.store.rundir import (
+    MANIFEST,
+    ParquetSink,
+    create_run_dir,
+    merge_parts,
+    new_run_id,
+    read_json,
+    write_json,
+)
 
 MIN_SERVER_VERSION = 120000
 MAX_LISTED_UNREADABLE = 200
 
-
-class Progress(Protocol):
-    def database_started(self, database: str, index: int, total: int) -> None: ...
-    def kind_done(self, database: str, kind: str, rows: int) -> None: ...
+# Called with (database, kind, rows) as each kind lands.
+KindDone = Callable[[str, str, int], None]
 
 
 @dataclass
@@ -46,6 +57,37 @@ class ExtractRequest:
 
 
 @dataclass
+class DatabaseTarget:
+    name: str
+    index: int
+    can_connect: bool
+
+
+@dataclass
+class RunPlan:
+    run_id: str
+    run_dir: str
+    server_version: str
+    databases: list[DatabaseTarget]
+
+
+@dataclass
+class DatabasePart:
+    """What one database yielded; its rows are in raw/.parts/<index>/."""
+
+    name: str
+    index: int
+    status: str = "failed"  # completed | failed | skipped
+    error: str | None = None
+    snapshot: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class RunOutcome:
     run_dir: Path
     manifest: dict[str, Any]
@@ -54,70 +96,75 @@ class RunOutcome:
 def run_extraction(
     request: ExtractRequest,
     data_dir: Path,
-    progress: Progress | None = None,
+    on_kind_done: KindDone | None = None,
     settings: Settings | None = None,
     run_id: str | None = None,
 ) -> RunOutcome:
-    """Extract every database in scope. Raises only when nothing can be extracted at all."""
+    """The whole run in this process, database after database."""
+    clock = time.perf_counter()
+    plan = plan_run(request, data_dir, run_id, settings)
+    parts = [
+        extract_part(request, Path(plan.run_dir), target, on_kind_done, settings=settings)
+        for target in plan.databases
+    ]
+    manifest = finish_run(Path(plan.run_dir), parts, time.perf_counter() - clock)
+    return RunOutcome(run_dir=Path(plan.run_dir), manifest=manifest)
+
+
+def plan_run(
+    request: ExtractRequest,
+    data_dir: Path,
+    run_id: str | None = None,
+    settings: Settings | None = None,
+) -> RunPlan:
+    """Check the source and the filters, list the databases in scope, create the run dir."""
     cfg = settings or get_settings()
     check_shape(request.filters)
     started = datetime.now(UTC)
-    clock = time.perf_counter()
-    with connect(request.source, settings=cfg) as first:
-        validate_on_server(first, request.filters)
-        version = first.info.server_version
-        if version < MIN_SERVER_VERSION:
-            raise UnsupportedServerError(
-                f"PostgreSQL {first.info.parameter_status('server_version')} is not supported: "
-                "SourceSense needs PostgreSQL 12 or newer"
-            )
-        only = None if request.all_databases else first.info.dbname
+    with connect(request.source, settings=cfg) as conn:
+        validate_on_server(conn, request.filters)
+        check_server_version(conn)
+        only = None if request.all_databases else conn.info.dbname
         params = query_params(request.filters, request.options, only)
-        databases = pa.Table.from_batches(
-            list(stream_batches(first, "databases", params, cfg.batch_rows)),
-            schema=SCHEMAS["databases"],
-        )
+        databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
         run_dir = create_run_dir(data_dir, run_id or new_run_id(started))
-        manifest = _new_manifest(run_dir.name, request, first, started)
-        write_json(run_dir / MANIFEST, manifest)
-        sink = ParquetSink(run_dir / "raw", SCHEMAS)
-        try:
-            for batch in databases.to_batches():
-                sink.write("databases", batch)
-            rows = databases.to_pylist()
-            for index, row in enumerate(rows):
-                if progress is not None:
-                    progress.database_started(row["catalog_name"], index, len(rows))
-                _extract_one(request, row, first, params, sink, manifest, progress, cfg)
-        except BaseException:
-            sink.abort()
-            manifest |= {"status": "failed", "finished_at": datetime.now(UTC).isoformat()}
-            manifest["errors"].append("run interrupted before it finished")
-            write_json(run_dir / MANIFEST, manifest)
-            raise
-    sink.close(["databases", *DATABASE_KINDS])
-    _finish_manifest(manifest, time.perf_counter() - clock)
+        manifest = new_manifest(run_dir.name, request, conn, started)
+    sink = ParquetSink(run_dir / "raw", SCHEMAS)
+    for batch in databases:
+        sink.write("databases", batch)
+    sink.close(["databases"])
     write_json(run_dir / MANIFEST, manifest)
-    return RunOutcome(run_dir=run_dir, manifest=manifest)
+    rows = pa.Table.from_batches(databases, schema=SCHEMAS["databases"]).to_pylist()
+    targets = [
+        DatabaseTarget(row["catalog_name"], index, bool(row["can_connect"]))
+        for index, row in enumerate(rows)
+    ]
+    return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
 
 
-def _extract_one(
+def check_server_version(conn: psycopg.Connection[Any]) -> None:
+    if conn.info.server_version < MIN_SERVER_VERSION:
+        raise UnsupportedServerError(
+            f"PostgreSQL {conn.info.parameter_status('server_version')} is not supported: "
+            "SourceSense needs PostgreSQL 12 or newer"
+        )
+
+
+def extract_part(
     request: ExtractRequest,
-    row: dict[str, Any],
-    first: psycopg.Connection[Any],
-    params: dict[str, Any],
-    sink: ParquetSink,
-    manifest: dict[str, Any],
-    progress: Progress | None,
-    cfg: Settings,
-) -> None:
-    name = row["catalog_name"]
-    entry: dict[str, Any] = {"name": name, "status": "failed", "error": None}
-    manifest["databases"].append(entry)
-    if not row["can_connect"]:
-        entry["status"] = "skipped"
-        manifest["skipped"].append({"object": name, "reason": "no CONNECT privilege"})
-        return
+    run_dir: Path,
+    target: DatabaseTarget,
+    on_kind_done: KindDone | None = None,
+    settings: Settings | None = None,
+) -> DatabasePart:
+    """Extract one database into its part folder. Re-running replaces the part whole."""
+    cfg = settings or get_settings()
+    part = DatabasePart(name=target.name, index=target.index)
+    if not target.can_connect:
+        part.status = "skipped"
+        part.skipped.append({"object": target.name, "reason": "no CONNECT privilege"})
+        return part
+    sink = ParquetSink(part_dir(run_dir, target.index), SCHEMAS)
     unreadable: list[str] = []
 
     def write(kind: str, batch: pa.RecordBatch) -> None:
@@ -126,21 +173,49 @@ def _extract_one(
         sink.write(kind, batch)
 
     def kind_done(kind: str, count: int) -> None:
-        if progress is not None:
-            progress.kind_done(name, kind, count)
+        if on_kind_done is not None:
+            on_kind_done(target.name, kind, count)
 
+    params = query_params(request.filters, request.options, target.name)
     try:
-        if name == first.info.dbname:
-            result = extract_database(first, params, write, cfg.batch_rows, kind_done)
-        else:
-            with connect(request.source, database=name, settings=cfg) as conn:
-                result = extract_database(conn, params, write, cfg.batch_rows, kind_done)
+        with connect(request.source, database=target.name, settings=cfg) as conn:
+            result = extract_database(conn, params, write, cfg.batch_rows, kind_done)
     except (SourceSenseError, psycopg.Error) as exc:
+        sink.abort()
         message = exc.message if isinstance(exc, SourceSenseError) else str(exc).strip()
-        entry["error"] = message.splitlines()[0] if message else type(exc).__name__
-        manifest["errors"].append(f"{name}: {entry['error']}")
-        return
-    _record(entry, manifest, result, unreadable)
+        part.error = message.splitlines()[0] if message else type(exc).__name__
+        part.errors.append(f"{target.name}: {part.error}")
+        if not isinstance(exc, SourceSenseError) and _is_transient(exc):
+            raise
+        return part
+    sink.close(list(DATABASE_KINDS))
+    _record(part, result, unreadable)
+    return part
+
+
+def _is_transient(exc: psycopg.Error) -> bool:
+    """Lost connections and server shutdowns are worth a retry; the caller decides how."""
+    return isinstance(exc, psycopg.OperationalError) and exc.sqlstate in (
+        None, "57P01", "57P02", "57P03", "08006", "08003", "08000", "40001", "53300"
+    )  # fmt: skip
+
+
+def part_dir(run_dir: Path, index: int) -> Path:
+    return run_dir / "raw" / ".parts" / f"{index:05d}"
+
+
+def finish_run(run_dir: Path, parts: list[DatabasePart], elapsed: float) -> dict[str, Any]:
+    """Merge the parts in database order and write the final manifest."""
+    ordered = sorted(parts, key=lambda part: part.index)
+    merge_parts(
+        [part_dir(run_dir, part.index) for part in ordered if part.status != "skipped"],
+        run_dir / "raw",
+        {kind: SCHEMAS[kind] for kind in DATABASE_KINDS},
+    )
+    manifest = read_json(run_dir / MANIFEST)
+    finish_manifest(manifest, [asdict(part) for part in ordered], elapsed)
+    write_json(run_dir / MANIFEST, manifest)
+    return manifest
 
 
 def _unreadable(batch: pa.RecordBatch) -> list[str]:
@@ -148,71 +223,13 @@ def _unreadable(batch: pa.RecordBatch) -> list[str]:
     return [f"{r['schema_name']}.{r['table_name']}" for r in data if r["readable"] is False]
 
 
-def _record(
-    entry: dict[str, Any], manifest: dict[str, Any], result: DatabaseExtract, unreadable: list[str]
-) -> None:
-    entry |= {"status": "failed" if result.errors else "completed", "snapshot": result.snapshot}
-    entry |= {"counts": result.counts, "seconds": result.seconds}
-    manifest["warnings"].extend(result.warnings)
-    manifest["errors"].extend(result.errors)
+def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[str]) -> None:
+    part.status = "failed" if result.errors else "completed"
+    part.snapshot, part.counts, part.seconds = result.snapshot, result.counts, result.seconds
+    part.warnings, part.errors = result.warnings, result.errors
     reason = "no SELECT privilege: catalog metadata extracted, table data not readable"
     for qualified in unreadable[:MAX_LISTED_UNREADABLE]:
-        manifest["skipped"].append({"object": f"{result.database}.{qualified}", "reason": reason})
+        part.skipped.append({"object": f"{part.name}.{qualified}", "reason": reason})
     if len(unreadable) > MAX_LISTED_UNREADABLE:
         more = len(unreadable) - MAX_LISTED_UNREADABLE
-        manifest["warnings"].append(f"{result.database}: {more} more tables without SELECT")
-
-
-def _new_manifest(
-    run_id: str, request: ExtractRequest, conn: psycopg.Connection[Any], started: datetime
-) -> dict[str, Any]:
-    src = request.source
-    return {
-        "manifest_version": 1,
-        "run_id": run_id,
-        "status": "running",
-        "started_at": started.isoformat(),
-        "finished_at": None,
-        "elapsed_seconds": None,
-        "source": {
-            "url": src.redacted_url(),
-            "host": src.host,
-            "port": src.port,
-            "user": conn.info.user,
-            "database": conn.info.dbname,
-        },
-        "server_version": conn.info.parameter_status("server_version"),
-        "server_version_num": conn.info.server_version,
-        "all_databases": request.all_databases,
-        "filters": request.filters.patterns(),
-        "options": asdict(request.options),
-        "databases": [],
-        "counts": {},
-        "timings": {},
-        "warnings": [],
-        "errors": [],
-        "skipped": [],
-    }
-
-
-def _finish_manifest(manifest: dict[str, Any], elapsed: float) -> None:
-    entries = manifest["databases"]
-    if not entries:
-        manifest["warnings"].append("no database matched the database filters")
-    counts = {"databases": len(entries)}
-    timings: dict[str, float] = {}
-    for entry in entries:
-        for kind, count in entry.get("counts", {}).items():
-            counts[kind] = counts.get(kind, 0) + count
-        for kind, seconds in entry.get("seconds", {}).items():
-            timings[kind] = round(timings.get(kind, 0.0) + seconds, 4)
-    extracted = [e for e in entries if e["status"] == "completed"]
-    if not extracted and any(e["status"] == "failed" for e in entries):
-        status = "failed"
-    elif manifest["errors"] or manifest["warnings"] or len(extracted) < len(entries):
-        status = "completed_with_warnings"
-    else:
-        status = "completed"
-    manifest |= {"status": status, "counts": counts, "timings": timings}
-    manifest["finished_at"] = datetime.now(UTC).isoformat()
-    manifest["elapsed_seconds"] = round(elapsed, 3)
+        part.warnings.append(f"{part.name}: {more} more tables without SELECT")

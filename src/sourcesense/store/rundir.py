@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ def create_run_dir(data_dir: Path, run_id: str) -> Path:
 
 def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return payload
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -79,3 +85,24 @@ class ParquetSink:
             writer.close()
             _temporary(self.folder / f"{kind}.parquet").unlink(missing_ok=True)
         self._writers.clear()
+
+
+def merge_parts(parts: list[Path], folder: Path, schemas: dict[str, pa.Schema]) -> None:
+    """Concatenate each kind's part files, in order, into folder/<kind>.parquet; drop the parts.
+
+    One part (a single database) is simply renamed into place.
+    """
+    for kind, schema in schemas.items():
+        final = folder / f"{kind}.parquet"
+        files = [part / f"{kind}.parquet" for part in parts if (part / f"{kind}.parquet").exists()]
+        if len(files) == 1:
+            os.replace(files[0], final)
+            continue
+        tmp = _temporary(final)
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for file in files:
+                writer.write_table(pq.read_table(file, schema=schema))
+        os.replace(tmp, final)
+    for part in parts:
+        shutil.rmtree(part, ignore_errors=True)
+    shutil.rmtree(folder / ".parts", ignore_errors=True)

@@ -1,0 +1,78 @@
+"""manifest.json: what a run is, what it found, and what went wrong. Never a password."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+if TYPE_CHECKING:
+    from sourcesense.extract.run import ExtractRequest
+
+MANIFEST_VERSION = 1
+
+
+def new_manifest(
+    run_id: str, request: ExtractRequest, conn: psycopg.Connection[Any], started: datetime
+) -> dict[str, Any]:
+    src = request.source
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "run_id": run_id,
+        "status": "running",
+        "started_at": started.isoformat(),
+        "finished_at": None,
+        "elapsed_seconds": None,
+        "source": {
+            "url": src.redacted_url(),
+            "host": src.host,
+            "port": src.port,
+            "user": conn.info.user,
+            "database": conn.info.dbname,
+        },
+        "server_version": conn.info.parameter_status("server_version"),
+        "server_version_num": conn.info.server_version,
+        "all_databases": request.all_databases,
+        "filters": request.filters.patterns(),
+        "options": asdict(request.options),
+        "databases": [],
+        "counts": {},
+        "timings": {},
+        "warnings": [],
+        "errors": [],
+        "skipped": [],
+    }
+
+
+def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elapsed: float) -> None:
+    """Fold the per-database parts into totals and a status."""
+    counts: dict[str, int] = {"databases": len(parts)}
+    timings: dict[str, float] = {}
+    for part in parts:
+        for kind, count in part["counts"].items():
+            counts[kind] = counts.get(kind, 0) + count
+        for kind, seconds in part["seconds"].items():
+            timings[kind] = round(timings.get(kind, 0.0) + seconds, 4)
+        for key in ("warnings", "errors", "skipped"):
+            manifest[key].extend(part[key])
+    manifest["databases"] = [
+        {k: part[k] for k in ("name", "status", "error", "snapshot", "counts", "seconds")}
+        for part in parts
+    ]
+    if not parts:
+        manifest["warnings"].append("no database matched the database filters")
+    manifest |= {"status": run_status(manifest), "counts": counts, "timings": timings}
+    manifest["finished_at"] = datetime.now(UTC).isoformat()
+    manifest["elapsed_seconds"] = round(elapsed, 3)
+
+
+def run_status(manifest: dict[str, Any]) -> str:
+    entries = manifest["databases"]
+    extracted = [e for e in entries if e["status"] == "completed"]
+    if not extracted and any(e["status"] == "failed" for e in entries):
+        return "failed"
+    if manifest["errors"] or manifest["warnings"] or len(extracted) < len(entries):
+        return "completed_with_warnings"
+    return "completed"
