@@ -1,10 +1,11 @@
-"""The `sourcesense` command line: thin commands over the core functions.
+"""The `sourcesense` command line: thin commands over the core functions and the workflow.
 
 Errors reach the user as one line on stderr and a distinct exit code, never a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import sys
@@ -15,15 +16,19 @@ import typer
 from rich.console import Console
 
 from sourcesense import embedded
-from sourcesense.cli_render import LiveProgress, print_summary
+from sourcesense.cli_render import StageProgress, print_summary
 from sourcesense.errors import ConfigError, SourceSenseError
-from sourcesense.extract.catalog import QueryOptions
-from sourcesense.extract.filters import Filters
-from sourcesense.extract.run import ExtractRequest, RunOutcome, run_extraction
+from sourcesense.extract.filters import Filters, check_shape
 from sourcesense.extract.schemas import schema_markdown
+from sourcesense.logs import configure_logging
 from sourcesense.sample_db import load_sample_db
-from sourcesense.settings import get_settings
+from sourcesense.settings import Settings, get_settings
 from sourcesense.source import PasswordRequiredError, Source, parse_dsn
+from sourcesense.store.rundir import new_run_id
+from sourcesense.store.summary import read_manifest
+from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
+from sourcesense.workflow.runtime import connect_client, new_worker
+from sourcesense.workflow.submit import run_workflow
 
 app = typer.Typer(
     help="Complete, consistent, catalog-ready PostgreSQL metadata extraction.",
@@ -40,8 +45,30 @@ DsnOption = Annotated[
     str, typer.Option("--dsn", help="postgresql://user@host:port/database (password optional)")
 ]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Data directory; the run goes to OUT/runs/<run_id>")
+    Path | None,
+    typer.Option("--out", help="Data directory: runs go to OUT/runs/<run_id> [default: settings]"),
 ]
+TemporalOption = Annotated[
+    str | None,
+    typer.Option(help="host:port of a Temporal cluster [default: an embedded dev server]"),
+]
+NamespaceOption = Annotated[str | None, typer.Option(help="Temporal namespace")]
+TlsOption = Annotated[bool, typer.Option(help="TLS to Temporal (certs from settings)")]
+
+
+def _settings(
+    out_dir: Path | None, address: str | None, namespace: str | None, tls: bool = False
+) -> Settings:
+    updates: dict[str, object] = {"temporal_tls": tls or get_settings().temporal_tls}
+    if out_dir is not None:
+        updates["data_dir"] = out_dir.resolve()
+    if address:
+        updates["temporal_address"] = address
+    if namespace:
+        updates["temporal_namespace"] = namespace
+    settings = get_settings().model_copy(update=updates)
+    configure_logging(settings.data_dir)
+    return settings
 
 
 @app.command()
@@ -65,8 +92,12 @@ def extract(
         bool, typer.Option(help="Sizes from statistics (no relation locks) instead of exact")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show live progress on stderr")] = True,
+    temporal_address: TemporalOption = None,
+    temporal_namespace: NamespaceOption = None,
+    temporal_tls: TlsOption = False,
+    temporal_ui: Annotated[bool, typer.Option(help="Serve the Temporal Web UI meanwhile")] = False,
 ) -> None:
-    """Extract the catalog of one database (or all) into a run directory."""
+    """Extract the catalog of one database (or all) into a run directory, as a workflow."""
     if database and all_databases:
         raise ConfigError("--database and --all-databases exclude each other: choose one")
     source = parse_dsn(dsn)
@@ -78,28 +109,55 @@ def extract(
         include_database, exclude_database, include_schema, exclude_schema, include_table,
         exclude_table,
     )  # fmt: skip
-    request = ExtractRequest(
-        source, filters, all_databases, QueryOptions(exact_sizes=not estimate_sizes)
-    )
-    outcome = _run_with_prompt(request, out_dir or get_settings().data_dir, progress)
-    print_summary(out, outcome)
-    if outcome.manifest["status"] == "failed":
+    check_shape(filters)
+    settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
+    inp = ExtractionInput(
+        SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
+        all_databases, exact_sizes=not estimate_sizes,
+    )  # fmt: skip
+    run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)
+    manifest = read_manifest(run_dir)
+    print_summary(out, run_dir, manifest)
+    if manifest["status"] == "failed":
         raise typer.Exit(code=9)
 
 
-def _run_with_prompt(request: ExtractRequest, data_dir: Path, show: bool) -> RunOutcome:
+def _run_with_prompt(inp: ExtractionInput, settings: Settings, show: bool, ui: bool) -> Path:
     try:
-        return _run(request, data_dir, show)
+        return _run(inp, settings, show, ui)
     except PasswordRequiredError:
-        if request.source.password is not None or not sys.stdin.isatty():
+        if inp.source.password is not None or not sys.stdin.isatty():
             raise
-    request.source = request.source.with_password(getpass.getpass("Password: "))
-    return _run(request, data_dir, show)
+    inp.source.password = getpass.getpass("Password: ")
+    inp.run_id = new_run_id()
+    return _run(inp, settings, show, ui)
 
 
-def _run(request: ExtractRequest, data_dir: Path, show: bool) -> RunOutcome:
-    with LiveProgress(err, enabled=show) as live:
-        return run_extraction(request, data_dir, on_kind_done=live.kind_done)
+def _run(inp: ExtractionInput, settings: Settings, show: bool, ui: bool) -> Path:
+    def announce(url: str) -> None:
+        err.print(f"Temporal Web UI: {url}", highlight=False)
+
+    with StageProgress(err, enabled=show) as live:
+        result = asyncio.run(run_workflow(inp, settings, live.update, ui=ui, on_ui=announce))
+    return Path(result.run_dir)
+
+
+@app.command()
+def worker(
+    temporal_address: Annotated[str, typer.Option(help="host:port of the Temporal cluster")],
+    temporal_namespace: NamespaceOption = None,
+    temporal_tls: TlsOption = False,
+    identity: Annotated[str | None, typer.Option(help="Worker name shown in Temporal")] = None,
+) -> None:
+    """Run a worker: any number of machines can serve one cluster (runs on shared storage)."""
+    settings = _settings(None, temporal_address, temporal_namespace, temporal_tls)
+
+    async def serve() -> None:
+        client = await connect_client(settings)
+        err.print(f"worker polling '{settings.task_queue}' on {temporal_address}; Ctrl-C stops it")
+        await new_worker(client, settings, identity).run()
+
+    asyncio.run(serve())
 
 
 @app.command()
@@ -107,9 +165,10 @@ def demo(
     out_dir: OutOption = None,
     scale: Annotated[float, typer.Option(help="sample_db size multiplier")] = 1.0,
     keep_running: Annotated[bool, typer.Option(help="Leave the embedded server running")] = False,
+    temporal_ui: Annotated[bool, typer.Option(help="Serve the Temporal Web UI meanwhile")] = False,
 ) -> None:
     """Start an embedded PostgreSQL, load sample_db, extract it and show what it holds."""
-    settings = get_settings()
+    settings = _settings(out_dir, None, None)
     root = settings.embedded_pg_dir
     err.print(f"Starting embedded PostgreSQL in {root} ...")
     server = embedded.start(root)
@@ -120,8 +179,9 @@ def demo(
         rows = load_sample_db(server.conninfo(), "sample_db", scale)
         err.print(f"sample_db loaded: {sum(rows.values()):,} rows in {len(rows)} tables")
         source = parse_dsn(server.conninfo("sample_db"))
-        outcome = _run(ExtractRequest(source), out_dir or settings.data_dir, True)
-        print_summary(out, outcome)
+        inp = ExtractionInput(SourceSpec.of(source), str(settings.data_dir), new_run_id())
+        run_dir = _run(inp, settings, True, temporal_ui)
+        print_summary(out, run_dir, read_manifest(run_dir))
     finally:
         if not keep_running:
             embedded.stop(root)

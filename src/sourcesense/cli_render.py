@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.live import Live
 from rich.table import Table
 
-from sourcesense.extract.run import RunOutcome
-from sourcesense.extract.schemas import DATABASE_KINDS
+from sourcesense.extract.schemas import SCHEMAS
 from sourcesense.store.summary import relation_breakdown
+from sourcesense.workflow.workflows import STAGES, Progress
 
 _RELATION_LABELS = {
     "table": "tables",
@@ -29,43 +25,54 @@ _RELATION_LABELS = {
 }
 
 
-class LiveProgress:
-    """A progress bar per database, advanced as each kind lands."""
+class StageProgress:
+    """The workflow's stages, refreshed from its progress query."""
 
     def __init__(self, console: Console, enabled: bool = True) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
-            console=console, disable=not enabled, transient=False,
-        )  # fmt: skip
-        self._tasks: dict[str, TaskID] = {}
+        self._live = Live(console=console, transient=False, auto_refresh=False)
+        self._enabled = enabled
+        self._clock = time.monotonic()
 
-    def __enter__(self) -> LiveProgress:
-        self._progress.start()
+    def __enter__(self) -> StageProgress:
+        if self._enabled:
+            self._live.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._progress.stop()
+        if self._enabled:
+            self._live.stop()
+            self._live.console.print()
 
-    def kind_done(self, database: str, kind: str, rows: int) -> None:
-        if database not in self._tasks:
-            total = len(DATABASE_KINDS)
-            self._tasks[database] = self._progress.add_task(database, total=total, last="")
-        self._progress.update(self._tasks[database], advance=1, last=f"{kind}: {rows:,}")
+    def update(self, progress: Progress) -> None:
+        if not self._enabled:
+            return
+        table = Table(box=None, title=f"elapsed {time.monotonic() - self._clock:.1f} s")
+        for column in ("stage", "status", "rows", "seconds"):
+            table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+        for name in STAGES:
+            stage = progress.stages[name]
+            rows = sum(stage.counts.values())
+            seconds = f"{stage.seconds:.2f}" if stage.seconds is not None else ""
+            status = f"[{_COLORS.get(stage.status, 'white')}]{stage.status}[/]"
+            table.add_row(name.replace("_", " "), status, f"{rows:,}" if rows else "", seconds)
+        self._live.update(table, refresh=True)
 
 
-def print_summary(console: Console, outcome: RunOutcome) -> None:
-    manifest = outcome.manifest
+_COLORS = {"done": "green", "running": "cyan", "failed": "red", "skipped": "dim"}
+
+
+def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> None:
     table = Table(title="Extracted", title_justify="left")
     table.add_column("kind")
     table.add_column("count", justify="right")
-    counts = dict(manifest["counts"])
-    for kind, count in counts.items():
+    counts = manifest["counts"]
+    for kind in (kind for kind in SCHEMAS if kind in counts):
+        count = counts[kind]
         table.add_row(kind, f"{count:,}")
         if kind == "relations" and count:
-            for sub, sub_count in relation_breakdown(outcome.run_dir).items():
+            for sub, sub_count in relation_breakdown(run_dir).items():
                 table.add_row(f"  {_RELATION_LABELS.get(sub, sub)}", f"{sub_count:,}")
     console.print(table)
     console.print(
@@ -78,4 +85,4 @@ def print_summary(console: Console, outcome: RunOutcome) -> None:
         console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     if manifest["skipped"]:
         console.print(f"skipped: {len(manifest['skipped'])} (listed in manifest.json)")
-    console.print(f"run: {manifest['run_id']}   output: {outcome.run_dir}")
+    console.print(f"run: {manifest['run_id']}   output: {run_dir}")

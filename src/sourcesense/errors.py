@@ -73,3 +73,24 @@ class ExtractionError(SourceSenseError):
     exit_code = 9
     http_status = 500
     retryable = True
+
+
+class TransientError(SourceSenseError):
+    """A failure worth retrying: a lost connection, a server restarting, too many clients."""
+
+    exit_code = 4
+    http_status = 503
+    retryable = True
+
+
+def error_from_name(name: str | None, message: str) -> SourceSenseError:
+    """Rebuild an error that crossed a process boundary by its class name (Temporal failures)."""
+    classes = {cls.__name__: cls for cls in _subclasses(SourceSenseError)}
+    return classes.get(name or "", SourceSenseError)(message)
+
+
+def _subclasses(cls: type[SourceSenseError]) -> list[type[SourceSenseError]]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found.extend(_subclasses(sub))
+    return found

@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +32,18 @@ class Settings(BaseSettings):
     connect_timeout_s: int = 10
     application_name: str = "sourcesense"
     batch_rows: int = 20_000
+
+    # Orchestration: no address means an embedded Temporal dev server under data_dir.
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_tls: bool = False
+    temporal_tls_ca: Path | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    task_queue: str = "sourcesense"
+    max_concurrent_activities: int = 8
+    # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
+    secret_key: SecretStr | None = None
 
 
 @lru_cache(maxsize=1)

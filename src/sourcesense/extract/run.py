@@ -18,7 +18,11 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 
-from sourcesense.errors import SourceSenseError, UnsupportedServerError
+from sourcesense.errors import (
+    ExtractionError,
+    SourceSenseError,
+    TransientError,
+)
 from sourcesense.extract.catalog import (
     DatabaseExtract,
     QueryOptions,
@@ -27,6 +31,7 @@ from sourcesense.extract.catalog import (
     stream_batches,
 )
 from sourcesense.extract.filters import Filters, check_shape, validate_on_server
+from sourcesense.extract.preflight import check_server_version
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source, connect
@@ -41,7 +46,6 @@ from sourcesense.store.rundir import (
     write_json,
 )
 
-MIN_SERVER_VERSION = 120000
 MAX_LISTED_UNREADABLE = 200
 
 # Called with (database, kind, rows) as each kind lands.
@@ -104,11 +108,31 @@ def run_extraction(
     clock = time.perf_counter()
     plan = plan_run(request, data_dir, run_id, settings)
     parts = [
-        extract_part(request, Path(plan.run_dir), target, on_kind_done, settings=settings)
+        _extract_or_fail(request, Path(plan.run_dir), target, on_kind_done, settings)
         for target in plan.databases
     ]
     manifest = finish_run(Path(plan.run_dir), parts, time.perf_counter() - clock)
     return RunOutcome(run_dir=Path(plan.run_dir), manifest=manifest)
+
+
+def _extract_or_fail(
+    request: ExtractRequest,
+    run_dir: Path,
+    target: DatabaseTarget,
+    on_kind_done: KindDone | None,
+    settings: Settings | None,
+) -> DatabasePart:
+    """In-process runs have no retries: a transient failure fails that database only."""
+    try:
+        return extract_part(request, run_dir, target, on_kind_done, settings)
+    except SourceSenseError as exc:
+        return failed_part(target, exc.message)
+
+
+def failed_part(target: DatabaseTarget, message: str) -> DatabasePart:
+    return DatabasePart(
+        target.name, target.index, error=message, errors=[f"{target.name}: {message}"]
+    )
 
 
 def plan_run(
@@ -140,14 +164,6 @@ def plan_run(
         for index, row in enumerate(rows)
     ]
     return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
-
-
-def check_server_version(conn: psycopg.Connection[Any]) -> None:
-    if conn.info.server_version < MIN_SERVER_VERSION:
-        raise UnsupportedServerError(
-            f"PostgreSQL {conn.info.parameter_status('server_version')} is not supported: "
-            "SourceSense needs PostgreSQL 12 or newer"
-        )
 
 
 def extract_part(
@@ -182,22 +198,29 @@ def extract_part(
             result = extract_database(conn, params, write, cfg.batch_rows, kind_done)
     except (SourceSenseError, psycopg.Error) as exc:
         sink.abort()
-        message = exc.message if isinstance(exc, SourceSenseError) else str(exc).strip()
-        part.error = message.splitlines()[0] if message else type(exc).__name__
-        part.errors.append(f"{target.name}: {part.error}")
-        if not isinstance(exc, SourceSenseError) and _is_transient(exc):
-            raise
+        failure = as_sourcesense_error(exc)
+        if failure.retryable:
+            raise failure from None
+        part.error = failure.message
+        part.errors.append(f"{target.name}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
     _record(part, result, unreadable)
     return part
 
 
-def _is_transient(exc: psycopg.Error) -> bool:
-    """Lost connections and server shutdowns are worth a retry; the caller decides how."""
-    return isinstance(exc, psycopg.OperationalError) and exc.sqlstate in (
-        None, "57P01", "57P02", "57P03", "08006", "08003", "08000", "40001", "53300"
-    )  # fmt: skip
+_TRANSIENT_STATES = {None, "57P01", "57P02", "57P03", "08000", "08003", "08006", "40001", "53300"}
+
+
+def as_sourcesense_error(exc: SourceSenseError | psycopg.Error) -> SourceSenseError:
+    """Our error for a failure mid-extraction; lost connections and restarts are transient."""
+    if isinstance(exc, SourceSenseError):
+        return exc
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else type(exc).__name__
+    if isinstance(exc, psycopg.OperationalError) and exc.sqlstate in _TRANSIENT_STATES:
+        return TransientError(f"connection lost during extraction: {message}")
+    return ExtractionError(message)
 
 
 def part_dir(run_dir: Path, index: int) -> Path:

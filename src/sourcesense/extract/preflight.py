@@ -1,0 +1,63 @@
+"""Preflight: can we connect, is the server supported, what may we read, how big is it?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from sourcesense.errors import UnsupportedServerError
+from sourcesense.extract.filters import Filters, check_shape, validate_on_server
+from sourcesense.settings import Settings, get_settings
+from sourcesense.source import Source, connect
+
+_FACTS_SQL = """
+SELECT pg_catalog.current_setting('server_version'),
+       current_user,
+       pg_catalog.current_database(),
+       r.rolsuper,
+       r.rolsuper OR pg_catalog.pg_has_role('pg_read_all_stats', 'MEMBER'),
+       (SELECT count(*) FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate),
+       (SELECT count(*) FROM pg_catalog.pg_class WHERE relkind IN ('r', 'p', 'v', 'm', 'f'))
+FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+"""
+
+
+MIN_SERVER_VERSION = 120000
+
+
+def check_server_version(conn: psycopg.Connection[Any]) -> None:
+    if conn.info.server_version < MIN_SERVER_VERSION:
+        raise UnsupportedServerError(
+            f"PostgreSQL {conn.info.parameter_status('server_version')} is not supported: "
+            "SourceSense needs PostgreSQL 12 or newer"
+        )
+
+
+@dataclass
+class PreflightResult:
+    server_version: str
+    user: str
+    database: str
+    is_superuser: bool
+    can_read_all_stats: bool
+    estimated_databases: int
+    estimated_relations: int  # in the first database, system catalogs included
+
+
+def preflight(
+    source: Source, filters: Filters, settings: Settings | None = None
+) -> PreflightResult:
+    """Raise the SourceSenseError that explains why extraction cannot start, or report facts."""
+    check_shape(filters)
+    with connect(source, settings=settings or get_settings()) as conn:
+        check_server_version(conn)
+        validate_on_server(conn, filters)
+        row = conn.execute(_FACTS_SQL).fetchone()
+    assert row is not None
+    version, user, database, superuser, stats, databases, relations = row
+    return PreflightResult(
+        str(version), str(user), str(database), bool(superuser), bool(stats), int(databases),
+        int(relations),
+    )  # fmt: skip

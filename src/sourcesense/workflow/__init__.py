@@ -1,0 +1,1 @@
+"""Orchestration: the extraction as a durable Temporal workflow over the core functions."""

@@ -1,0 +1,167 @@
+"""MetadataExtractionWorkflow: the design notes' stages over the core functions.
+
+preflight -> schema discovery -> table metadata -> column metadata -> foreign keys ->
+data quality -> transformation. Each database is read by one activity in one snapshot, so a
+database is the unit of retry as it is the unit of consistency; databases run in parallel.
+The stages inside a database advance as its activity signals each kind it has written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from sourcesense.extract.preflight import PreflightResult
+    from sourcesense.extract.run import DatabasePart, DatabaseTarget, RunPlan, failed_part
+    from sourcesense.workflow.activities import ExtractionActivities as Activities
+    from sourcesense.workflow.inputs import ExtractionInput, FinishInput, PartInput, RunResult
+
+T = TypeVar("T")
+STAGES = (
+    "preflight", "schema_discovery", "table_metadata", "column_metadata", "foreign_keys",
+    "data_quality", "transformation",
+)  # fmt: skip
+KIND_STAGE = {
+    "schemas": "schema_discovery", "extensions": "schema_discovery", "types": "schema_discovery",
+    "routines": "schema_discovery", "sequences": "schema_discovery",
+    "relations": "table_metadata", "indexes": "table_metadata", "triggers": "table_metadata",
+    "privileges": "table_metadata", "columns": "column_metadata", "constraints": "foreign_keys",
+}  # fmt: skip
+PERMANENT = [
+    "ConfigError", "InvalidFilterError", "AuthenticationError", "PasswordRequiredError",
+    "DatabaseNotFoundError", "PermissionDeniedError", "UnsupportedServerError",
+]  # fmt: skip
+QUICK_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500), maximum_attempts=3,
+    non_retryable_error_types=PERMANENT,
+)  # fmt: skip
+PATIENT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+    maximum_attempts=6, non_retryable_error_types=PERMANENT,
+)  # fmt: skip
+
+# Activities heartbeat every 2 s; a worker silent for longer than this is presumed dead.
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+STEP_TIMEOUT = timedelta(hours=1)
+
+
+@dataclass
+class StageStatus:
+    status: str = "pending"  # pending | running | done | failed | skipped
+    counts: dict[str, int] = field(default_factory=dict)
+    started_at: str | None = None
+    seconds: float | None = None
+    detail: str | None = None
+
+
+@dataclass
+class Progress:
+    run_id: str = ""
+    stages: dict[str, StageStatus] = field(default_factory=dict)
+    databases: dict[str, str] = field(default_factory=dict)  # name -> status
+    preflight: PreflightResult | None = None
+
+
+@workflow.defn(name="MetadataExtractionWorkflow")
+class MetadataExtractionWorkflow:
+    def __init__(self) -> None:
+        self._progress = Progress(stages={name: StageStatus() for name in STAGES})
+        self._kinds_done: dict[str, set[str]] = {}
+
+    @workflow.query(name="progress")
+    def progress(self) -> Progress:
+        return self._progress
+
+    @workflow.signal(name="kind_done")
+    def kind_done(self, database: str, kind: str, rows: int) -> None:
+        stage = self._progress.stages[KIND_STAGE[kind]]
+        stage.counts[kind] = stage.counts.get(kind, 0) + rows
+        self._kinds_done.setdefault(database, set()).add(kind)
+        self._begin(KIND_STAGE[kind])
+
+    @workflow.run
+    async def run(self, inp: ExtractionInput) -> RunResult:
+        started = workflow.now()
+        self._progress.run_id = inp.run_id
+        self._begin("preflight")
+        self._progress.preflight = await self._fail_fast(
+            "preflight",
+            workflow.execute_activity_method(
+                Activities.preflight, inp, retry_policy=QUICK_RETRY,
+                start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            ),
+        )  # fmt: skip
+        self._finish("preflight")
+        self._begin("schema_discovery")
+        plan = await self._fail_fast(
+            "schema_discovery",
+            workflow.execute_activity_method(
+                Activities.plan_run, inp, retry_policy=PATIENT_RETRY,
+                start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            ),
+        )  # fmt: skip
+        parts = await asyncio.gather(*(self._database(inp, plan, t) for t in plan.databases))
+        for name in ("schema_discovery", "table_metadata", "column_metadata", "foreign_keys"):
+            self._finish(name)
+        self._skip("data_quality", "not requested")
+        self._begin("transformation")
+        elapsed = (workflow.now() - started).total_seconds()
+        result = await workflow.execute_activity_method(
+            Activities.finish_run, FinishInput(plan.run_dir, list(parts), elapsed),
+            retry_policy=PATIENT_RETRY, start_to_close_timeout=STEP_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        )  # fmt: skip
+        self._finish("transformation")
+        return result
+
+    async def _database(
+        self, inp: ExtractionInput, plan: RunPlan, target: DatabaseTarget
+    ) -> DatabasePart:
+        self._progress.databases[target.name] = "running"
+        try:
+            part = await workflow.execute_activity_method(
+                Activities.extract_database, PartInput(inp, plan.run_dir, target),
+                retry_policy=PATIENT_RETRY, start_to_close_timeout=timedelta(hours=6),
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            )  # fmt: skip
+        except ActivityError as exc:  # graceful degradation: the other databases go on
+            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+            part = failed_part(target, cause)
+        self._progress.databases[target.name] = part.status
+        return part
+
+    async def _fail_fast(self, stage: str, activity: Awaitable[T]) -> T:
+        """Await a stage no later stage can do without; its failure fails the run as is."""
+        try:
+            return await activity
+        except ActivityError as exc:
+            self._progress.stages[stage].status = "failed"
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                self._progress.stages[stage].detail = cause.message
+                raise ApplicationError(cause.message, type=cause.type, non_retryable=True) from None
+            raise
+
+    def _begin(self, stage: str) -> None:
+        status = self._progress.stages[stage]
+        if status.status == "pending":
+            status.status, status.started_at = "running", workflow.now().isoformat()
+
+    def _finish(self, stage: str) -> None:
+        status = self._progress.stages[stage]
+        if status.started_at is not None:
+            started = workflow.now().fromisoformat(status.started_at)
+            status.seconds = round((workflow.now() - started).total_seconds(), 3)
+        status.status = "done"
+
+    def _skip(self, stage: str, reason: str) -> None:
+        self._progress.stages[stage].status = "skipped"
+        self._progress.stages[stage].detail = reason
