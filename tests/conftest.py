@@ -50,3 +50,11 @@ def sample_db(pg: PgServer) -> Iterator[str]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def sample_db_embedded(embedded_server: PgServer) -> Iterator[str]:
+    """sample_db on the embedded server only, for tests that need one server."""
+    with embedded_server.temp_database("sstest_sample") as name:
+        load_sample_db(embedded_server.admin, name)
+        yield name

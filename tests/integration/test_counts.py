@@ -48,9 +48,14 @@ INDEPENDENT_COUNTS = {
 def independent_counts(pg: PgServer, database: str) -> dict[str, int]:
     with pg.connect(database) as conn:
         return {
-            kind: int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+            kind: _scalar(conn.execute(query).fetchone())
             for kind, query in INDEPENDENT_COUNTS.items()
         }
+
+
+def _scalar(row: tuple[object, ...] | None) -> int:
+    assert row is not None
+    return int(str(row[0]))
 
 
 @pytest.fixture(scope="module")

@@ -32,12 +32,18 @@ class ExtractionActivities:
     @activity.defn(name="preflight")
     async def preflight(self, inp: ExtractionInput) -> PreflightResult:
         source = inp.source.to_source()
-        return await _in_thread(preflight, source, Filters(**inp.filters), self.settings)
+        activity.logger.info("preflight of %s", source.redacted_url())
+        result = await _in_thread(preflight, source, Filters(**inp.filters), self.settings)
+        activity.logger.info("PostgreSQL %s, user %s", result.server_version, result.user)
+        return result
 
     @activity.defn(name="plan_run")
     async def plan_run(self, inp: ExtractionInput) -> RunPlan:
-        request = inp.request()
-        return await _in_thread(plan_run, request, Path(inp.data_dir), inp.run_id, self.settings)
+        plan = await _in_thread(
+            plan_run, inp.request(), Path(inp.data_dir), inp.run_id, self.settings
+        )
+        activity.logger.info("run %s: %d databases in scope", plan.run_id, len(plan.databases))
+        return plan
 
     @activity.defn(name="extract_database")
     async def extract_database(self, inp: PartInput) -> DatabasePart:
@@ -49,14 +55,17 @@ class ExtractionActivities:
             asyncio.run_coroutine_threadsafe(signal, loop)
 
         request = inp.extraction.request()
-        run_dir = Path(inp.run_dir)
-        return await _in_thread(
-            extract_part, request, run_dir, inp.target, kind_done, self.settings
+        activity.logger.info("extracting database %s", inp.target.name)
+        part = await _in_thread(
+            extract_part, request, Path(inp.run_dir), inp.target, kind_done, self.settings
         )
+        activity.logger.info("database %s: %s %s", part.name, part.status, part.counts)
+        return part
 
     @activity.defn(name="finish_run")
     async def finish_run(self, inp: FinishInput) -> RunResult:
         manifest = await _in_thread(finish_run, Path(inp.run_dir), inp.parts, inp.elapsed_seconds)
+        activity.logger.info("run %s %s", manifest["run_id"], manifest["status"])
         return RunResult(
             manifest["run_id"], inp.run_dir, manifest["status"], manifest["counts"],
             manifest["errors"],

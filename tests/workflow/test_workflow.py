@@ -1,0 +1,130 @@
+"""MetadataExtractionWorkflow on a real Temporal dev server and real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bench.make_catalog import make_catalog
+from psycopg import sql
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+
+from sourcesense.extract.run import ExtractRequest, run_extraction
+from sourcesense.settings import Settings
+from sourcesense.source import parse_dsn
+from sourcesense.store.rundir import new_run_id
+from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceSpec
+from sourcesense.workflow.runtime import new_worker
+from sourcesense.workflow.workflows import MetadataExtractionWorkflow
+from tests.helpers import run_contents
+from tests.pg import PgServer, drop_database
+from tests.workflow.conftest import WorkerProcesses
+from tests.workflow.helpers import activity_attempts, table_locked, waiting_backend
+
+LOCKED_TABLE = "bench_s0.t_00000"
+
+
+@pytest.fixture(scope="module")
+def catalog(embedded_server: PgServer) -> Iterator[str]:
+    name = f"sstest_wf_{uuid.uuid4().hex[:6]}"
+    make_catalog(embedded_server.admin, name, tables=400, schemas=2, columns=12)
+    yield name
+    drop_database(embedded_server, name)
+
+
+def extraction(pg: PgServer, database: str, settings: Settings) -> ExtractionInput:
+    source = SourceSpec.of(parse_dsn(pg.conninfo(database)))
+    return ExtractionInput(source, str(settings.data_dir), new_run_id())
+
+
+def core_contents(
+    pg: PgServer, database: str, tmp_path: Path
+) -> dict[str, list[dict[str, object]]]:
+    outcome = run_extraction(ExtractRequest(parse_dsn(pg.conninfo(database))), tmp_path / "core")
+    return run_contents(outcome.run_dir)
+
+
+async def start(
+    client: Client, inp: ExtractionInput, settings: Settings
+) -> WorkflowHandle[MetadataExtractionWorkflow, RunResult]:
+    return await client.start_workflow(
+        MetadataExtractionWorkflow.run, inp, id=f"test-{inp.run_id}", task_queue=settings.task_queue
+    )
+
+
+async def test_worker_killed_mid_activity_resumes(
+    embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings,
+    workers: WorkerProcesses, tmp_path: Path,
+) -> None:  # fmt: skip
+    with table_locked(embedded_server, catalog, LOCKED_TABLE):
+        workers.start("first", SOURCESENSE_LOCK_TIMEOUT_MS="120000")
+        handle = await start(client, extraction(embedded_server, catalog, wf_settings), wf_settings)
+        await waiting_backend(embedded_server, catalog)
+        workers.kill("first")  # SIGKILL while extract_database is running
+    workers.start("second")
+    result = await asyncio.wait_for(handle.result(), timeout=120)
+    assert result.status == "completed"
+    # History keeps the started event of an activity's last attempt only.
+    extract = [a for a in await activity_attempts(handle) if a.activity == "extract_database"]
+    assert [(a.identity, a.attempt) for a in extract] == [("second", 2)]
+    assert run_contents(Path(result.run_dir)) == core_contents(embedded_server, catalog, tmp_path)
+
+
+async def test_terminated_connection_is_retried(
+    embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings
+) -> None:
+    settings = wf_settings.model_copy(update={"lock_timeout_ms": 120_000})
+    async with new_worker(client, settings):
+        with table_locked(embedded_server, catalog, LOCKED_TABLE):
+            handle = await start(client, extraction(embedded_server, catalog, settings), settings)
+            pid = await waiting_backend(embedded_server, catalog)
+            with embedded_server.connect() as conn:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        result = await asyncio.wait_for(handle.result(), timeout=60)
+    assert result.status == "completed"
+    attempts = [
+        a.attempt for a in await activity_attempts(handle) if a.activity == "extract_database"
+    ]
+    assert attempts == [2]
+
+
+@pytest.fixture(scope="module")
+def password_role(embedded_server: PgServer) -> Iterator[tuple[str, str]]:
+    role, password = "sstest_wf_role", "Wf-Secret-Value-8841"
+    with embedded_server.connect() as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(password)))  # fmt: skip
+    yield role, password
+    with embedded_server.connect() as conn:
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+async def test_wrong_password_fails_fast_without_retries(
+    embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings,
+    password_role: tuple[str, str],
+) -> None:  # fmt: skip
+    role, _ = password_role
+    url = embedded_server.url(catalog, role, "not-the-password")
+    inp = ExtractionInput(SourceSpec.of(parse_dsn(url)), str(wf_settings.data_dir), new_run_id())
+    async with new_worker(client, wf_settings):
+        handle = await start(client, inp, wf_settings)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        with pytest.raises(WorkflowFailureError) as caught:
+            await asyncio.wait_for(handle.result(), timeout=30)
+        elapsed = loop.time() - began
+    cause = caught.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "AuthenticationError"
+    assert (
+        cause.message
+        == f"authentication failed for user '{role}' at 127.0.0.1:"
+        + (url.rsplit(":", 1)[1].split("/")[0])
+        + ": check the password"
+    )
+    assert [a.activity for a in await activity_attempts(handle)] == ["preflight"]
+    assert elapsed < 5, elapsed
