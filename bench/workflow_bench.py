@@ -1,11 +1,11 @@
 """Benchmark: the workflow path against the core extraction alone, in one run.
 
-  core      run_extraction() in this process (plan, one part per database, finish)
-  workflow  the same extraction as MetadataExtractionWorkflow on an embedded Temporal dev
-            server with an in-process worker: start_workflow() to result, the server already up
-  startup   starting the embedded dev server and connecting to it (paid once per CLI call)
+core      run_extraction() in this process (plan, one part per database, finish)
+workflow  the same extraction as MetadataExtractionWorkflow on an embedded Temporal dev
+          server with an in-process worker: start_workflow() to result, the server already up
+startup   starting the embedded dev server and connecting to it (paid once per CLI call)
 
-    python -m bench.workflow_bench --dsn postgresql://postgres@127.0.0.1:5432/postgres
+  python -m bench.workflow_bench --dsn postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ _INCLUDES = ("scoped_relations", "scoped_schemas")
 class QueryOptions:
     exact_sizes: bool = True
     index_definitions: bool = True
+    include_mcv: bool = False  # most common values can be personal data
 
 
 @dataclass

@@ -12,6 +12,7 @@ STR = pa.string()
 I32 = pa.int32()
 I64 = pa.int64()
 BOOL = pa.bool_()
+F64 = pa.float64()
 TS = pa.timestamp("us", tz="UTC")
 STRS = pa.list_(pa.string())
 
@@ -150,6 +151,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("predicate", STR, "WHERE clause of a partial index"),
             ("size_bytes", I64, "index size"),
             ("definition", STR, "CREATE INDEX statement (optional, pg_get_indexdef)"),
+            ("scans", I64, "index scans since statistics were reset (pg_stat idx_scan)"),
             ("comment", STR, "COMMENT ON INDEX"),
         ]
     ),
@@ -246,6 +248,28 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "SELECT | INSERT | UPDATE | DELETE | TRUNCATE | REFERENCES | ...",
             ),
             ("is_grantable", BOOL, "WITH GRANT OPTION"),
+        ]
+    ),
+    "view_dependencies": _schema(
+        [
+            *_REL,
+            ("source_schema", STR, "schema of a relation the view reads"),
+            ("source_table", STR, "relation the view reads"),
+            ("source_kind", STR, "table | partitioned_table | view | materialized_view | ..."),
+            ("source_column", STR, "column the view reads; null for a whole-relation dependency"),
+        ]
+    ),
+    "column_stats": _schema(
+        [
+            *_REL,
+            ("column_name", STR, "column name"),
+            ("inherited", BOOL, "statistics over the whole partition/inheritance tree"),
+            ("null_fraction", F64, "fraction of nulls (pg_stats null_frac)"),
+            ("avg_width", I32, "average width in bytes"),
+            ("n_distinct", F64, "distinct values; negative = minus a fraction of the rows"),
+            ("correlation", F64, "physical vs logical order correlation"),
+            ("most_common_values", STR, "most common values as text (only when asked)"),
+            ("most_common_freqs", pa.list_(pa.float64()), "their frequencies (only when asked)"),
         ]
     ),
 }

@@ -95,6 +95,8 @@ def new_worker(client: Client, settings: Settings, identity: str | None = None) 
         client, task_queue=settings.task_queue, workflows=[MetadataExtractionWorkflow],
         activities=activities.all(), max_concurrent_activities=settings.max_concurrent_activities,
         identity=identity,
+        # A bug in workflow code fails the run with its message instead of stalling it forever.
+        workflow_failure_exception_types=[Exception],
     )  # fmt: skip
 
 

@@ -33,7 +33,8 @@ KIND_STAGE = {
     "schemas": "schema_discovery", "extensions": "schema_discovery", "types": "schema_discovery",
     "routines": "schema_discovery", "sequences": "schema_discovery",
     "relations": "table_metadata", "indexes": "table_metadata", "triggers": "table_metadata",
-    "privileges": "table_metadata", "columns": "column_metadata", "constraints": "foreign_keys",
+    "privileges": "table_metadata", "view_dependencies": "table_metadata",
+    "columns": "column_metadata", "column_stats": "column_metadata", "constraints": "foreign_keys",
 }  # fmt: skip
 PERMANENT = [
     "ConfigError", "InvalidFilterError", "AuthenticationError", "PasswordRequiredError",
@@ -74,7 +75,6 @@ class Progress:
 class MetadataExtractionWorkflow:
     def __init__(self) -> None:
         self._progress = Progress(stages={name: StageStatus() for name in STAGES})
-        self._kinds_done: dict[str, set[str]] = {}
 
     @workflow.query(name="progress")
     def progress(self) -> Progress:
@@ -82,10 +82,11 @@ class MetadataExtractionWorkflow:
 
     @workflow.signal(name="kind_done")
     def kind_done(self, database: str, kind: str, rows: int) -> None:
-        stage = self._progress.stages[KIND_STAGE[kind]]
+        # A signal handler must not raise: that would stall the workflow task until redeployed.
+        name = KIND_STAGE.get(kind, "table_metadata")
+        stage = self._progress.stages[name]
         stage.counts[kind] = stage.counts.get(kind, 0) + rows
-        self._kinds_done.setdefault(database, set()).add(kind)
-        self._begin(KIND_STAGE[kind])
+        self._begin(name)
 
     @workflow.run
     async def run(self, inp: ExtractionInput) -> RunResult:

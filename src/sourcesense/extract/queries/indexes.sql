@@ -30,11 +30,13 @@ SELECT pg_catalog.current_database() AS catalog_name,
        END AS size_bytes,
        CASE WHEN %(index_definitions)s THEN pg_catalog.pg_get_indexdef(i.indexrelid) END
            AS definition,
+       si.idx_scan AS scans,
        cmt.description AS comment
 FROM scoped s
 JOIN pg_catalog.pg_index i ON i.indrelid = s.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_catalog.pg_stat_all_indexes si ON si.indexrelid = i.indexrelid
 LEFT JOIN pg_catalog.pg_description cmt
   ON cmt.objoid = i.indexrelid AND cmt.classoid = 'pg_catalog.pg_class'::regclass AND cmt.objsubid = 0
 WHERE NOT (s.is_partition AND ic.relispartition)
