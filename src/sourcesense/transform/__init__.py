@@ -1,0 +1,1 @@
+"""Transformers: functions from a run directory to files under transformed/<name>/."""

@@ -1,0 +1,325 @@
+"""Atlan entities: one JSON entity per line under transformed/atlan/<typeName>/entities.json.
+
+Conventions: the connection is `default/postgres/<epoch seconds of the run>` (option
+`atlan_connection`); every asset sits one path segment below its parent; partitions sit flat at
+table level; columns under their table, view or materialised view; routines under
+`<schema>/_procedures_/<name>` and `<schema>/_functions_/<name>` (an overloaded name gets its
+argument types appended). Parents are referenced as {"typeName", "uniqueAttributes"}.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sourcesense.store.readers import raw, read_rows
+from sourcesense.transform.context import TransformContext, TransformOutput, write_json_lines
+
+Entity = dict[str, Any]
+TABLE_TYPES = {
+    "table": "Table",
+    "partitioned_table": "Table",
+    "foreign_table": "Table",
+    "view": "View",
+    "materialized_view": "MaterialisedView",
+}
+COLUMN_PARENT = {
+    "Table": "table",
+    "View": "view",
+    "MaterialisedView": "materialisedView",
+    "TablePartition": "tablePartition",
+}
+
+
+def default_connection(manifest: dict[str, Any]) -> str:
+    epoch = int(datetime.fromisoformat(manifest["started_at"]).timestamp())
+    return f"default/postgres/{epoch}"
+
+
+def ref(type_name: str, qualified_name: str) -> dict[str, Any]:
+    return {"typeName": type_name, "uniqueAttributes": {"qualifiedName": qualified_name}}
+
+
+def transform_atlan(ctx: TransformContext) -> TransformOutput:
+    connection = ctx.options.get("atlan_connection") or default_connection(ctx.manifest)
+    entities = build_entities(ctx.run_dir, connection)
+    by_type: dict[str, list[Entity]] = defaultdict(list)
+    for entity in entities:
+        by_type[entity["typeName"]].append(entity)
+    for type_name, group in sorted(by_type.items()):
+        write_json_lines(ctx.out_dir / type_name / "entities.json", group)
+    files = len(by_type)
+    batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
+    if batch > 0:
+        files += _write_bulk(ctx.out_dir / "bulk", entities, batch)
+    return TransformOutput(files=files, entities=len(entities))
+
+
+def _write_bulk(folder: Path, entities: list[Entity], size: int) -> int:
+    """Bulk-API payloads, parents before children so each batch can be posted in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for count, start in enumerate(range(0, len(entities), size), start=1):
+        payload = {"entities": entities[start : start + size]}
+        (folder / f"batch-{count:05d}.json").write_text(json.dumps(payload), encoding="utf-8")
+    return count
+
+
+def build_entities(run_dir: Path, connection: str) -> list[Entity]:
+    """Every entity, in parent-before-child order."""
+    base = {"connectorName": "postgres", "connectionQualifiedName": connection}
+    entities: list[Entity] = []
+    relations = raw(run_dir, "relations")
+    for db in raw(run_dir, "databases"):
+        entities.append(
+            _entity(
+                "Database",
+                db["catalog_name"],
+                f"{connection}/{db['catalog_name']}",
+                base,
+                description=db["comment"],
+            )
+        )
+    entities += _schema_entities(run_dir, relations, connection, base)
+    entities += _relation_entities(relations, connection, base)
+    entities += _column_entities(run_dir, relations, connection, base)
+    entities += _routine_entities(raw(run_dir, "routines"), connection, base)
+    return entities
+
+
+def _entity(
+    type_name: str, name: str, qualified_name: str, base: dict[str, Any], **attributes: Any
+) -> Entity:
+    values = {"name": name, "qualifiedName": qualified_name, **base, **attributes}
+    return {"typeName": type_name, "attributes": {k: v for k, v in values.items() if v is not None}}
+
+
+def _context(connection: str, catalog: str, schema: str | None = None) -> dict[str, Any]:
+    db_qn = f"{connection}/{catalog}"
+    context = {"databaseName": catalog, "databaseQualifiedName": db_qn}
+    if schema is not None:
+        context |= {"schemaName": schema, "schemaQualifiedName": f"{db_qn}/{schema}"}
+    return context
+
+
+def _schema_entities(
+    run_dir: Path, relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
+) -> list[Entity]:
+    kinds: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for rel in relations:
+        if not rel["is_partition"]:
+            kinds[(rel["catalog_name"], rel["schema_name"])][TABLE_TYPES[rel["kind"]]] += 1
+    out = []
+    for schema in raw(run_dir, "schemas"):
+        ctx = _context(connection, schema["catalog_name"])
+        counts = kinds[(schema["catalog_name"], schema["schema_name"])]
+        out.append(
+            _entity(
+                "Schema",
+                schema["schema_name"],
+                f"{ctx['databaseQualifiedName']}/{schema['schema_name']}",
+                base | ctx,
+                description=schema["comment"],
+                tableCount=counts["Table"],
+                viewsCount=counts["View"] + counts["MaterialisedView"],
+                database=ref("Database", ctx["databaseQualifiedName"]),
+            )
+        )
+    return out
+
+
+def _relation_entities(
+    relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
+) -> list[Entity]:
+    by_name = {(r["catalog_name"], r["schema_name"], r["table_name"]): r for r in relations}
+    out = []
+    for rel in relations:
+        ctx = _context(connection, rel["catalog_name"], rel["schema_name"])
+        qn = f"{ctx['schemaQualifiedName']}/{rel['table_name']}"
+        attributes = ctx | {
+            "description": rel["comment"], "columnCount": rel["column_count"],
+            "rowCount": rel["row_estimate"], "sizeBytes": rel["size_bytes"],
+        }  # fmt: skip
+        if rel["kind"] in ("table", "partitioned_table", "foreign_table"):
+            attributes |= {
+                "isPartitioned": rel["kind"] == "partitioned_table",
+                "partitionStrategy": rel["partition_strategy"],
+                "partitionCount": rel["partition_count"],
+            }
+        if rel["is_partition"]:
+            attributes |= _partition_parent(rel, by_name, ctx["databaseQualifiedName"])
+            out.append(_entity("TablePartition", rel["table_name"], qn, base, **attributes))
+            continue
+        if rel["kind"] in ("view", "materialized_view"):
+            attributes["definition"] = rel["definition"]
+        attributes["atlanSchema"] = ref("Schema", ctx["schemaQualifiedName"])
+        out.append(_entity(TABLE_TYPES[rel["kind"]], rel["table_name"], qn, base, **attributes))
+    return out
+
+
+def _partition_parent(
+    rel: dict[str, Any], by_name: dict[tuple[str, str, str], dict[str, Any]], db_qn: str
+) -> dict[str, Any]:
+    """A partition hangs off its table, or off its parent partition when sub-partitioned."""
+    parent = by_name.get((rel["catalog_name"], rel["parent_schema"], rel["parent_table"]))
+    parent_qn = f"{db_qn}/{rel['parent_schema']}/{rel['parent_table']}"
+    if parent is not None and parent["is_partition"]:
+        link = {"parentTablePartition": ref("TablePartition", parent_qn)}
+    else:
+        link = {"parentTable": ref("Table", parent_qn)}
+    return link | {"constraint": rel["partition_bound"]}
+
+
+def _column_entities(
+    run_dir: Path, relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
+) -> list[Entity]:
+    parent_type = {
+        (r["catalog_name"], r["schema_name"], r["table_name"]): TABLE_TYPES[r["kind"]]
+        for r in relations
+    }
+    primary, foreign = _key_columns(run_dir)
+    profiles = _profiles(run_dir)
+    out = []
+    for col in raw(run_dir, "columns"):
+        key = (col["catalog_name"], col["schema_name"], col["table_name"])
+        ctx = _context(connection, col["catalog_name"], col["schema_name"])
+        type_name = parent_type[key]
+        parent_qn = f"{ctx['schemaQualifiedName']}/{col['table_name']}"
+        name_key = "tableName" if type_name == "Table" else "viewName"
+        full = (*key, col["column_name"])
+        attributes = (
+            ctx
+            | {
+                "description": col["comment"],
+                "dataType": col["data_type"],
+                "order": col["ordinal"],
+                "isNullable": col["is_nullable"],
+                "isPrimary": full in primary,
+                "isForeign": full in foreign,
+                "maxLength": col["max_length"],
+                "precision": col["numeric_precision"],
+                "numericScale": col["numeric_scale"],
+                name_key: col["table_name"],
+                name_key.replace("Name", "QualifiedName"): parent_qn,
+                COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
+            }
+            | profiles.get(full, {})
+        )
+        out.append(
+            _entity(
+                "Column",
+                col["column_name"],
+                f"{parent_qn}/{col['column_name']}",
+                base,
+                **attributes,
+            )
+        )
+    return out
+
+
+def _key_columns(run_dir: Path) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+    primary: set[tuple[str, ...]] = set()
+    foreign: set[tuple[str, ...]] = set()
+    for con in raw(run_dir, "constraints"):
+        target = primary if con["constraint_type"] == "primary_key" else foreign
+        if con["constraint_type"] in ("primary_key", "foreign_key"):
+            for column in con["columns"]:
+                target.add((con["catalog_name"], con["schema_name"], con["table_name"], column))
+    return primary, foreign
+
+
+# quality/column_profiles.parquet field -> Atlan Column attribute
+QUALITY_ATTRIBUTES = {
+    "distinct_count": "columnDistinctValuesCountLong",
+    "null_count": "columnMissingValuesCountLong",
+    "null_ratio": "columnMissingValuesPercentage",
+    "min_value": "columnMin",
+    "max_value": "columnMax",
+    "mean": "columnMean",
+    "stddev": "columnStandardDeviation",
+    "avg_length": "columnAverageLength",
+    "max_length": "columnMaximumStringLength",
+    "min_length": "columnMinimumStringLength",
+}
+
+
+def _profiles(run_dir: Path) -> dict[tuple[str, ...], dict[str, Any]]:
+    found: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in read_rows(run_dir, "quality/column_profiles.parquet"):
+        key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
+        attributes = {atlan: row.get(field) for field, atlan in QUALITY_ATTRIBUTES.items()}
+        ratio = attributes.get("columnMissingValuesPercentage")
+        if ratio is not None:
+            attributes["columnMissingValuesPercentage"] = ratio * 100
+        found[key] = {k: v for k, v in attributes.items() if v is not None}
+    return found
+
+
+def _routine_entities(
+    routines: list[dict[str, Any]], connection: str, base: dict[str, Any]
+) -> list[Entity]:
+    names = Counter((r["catalog_name"], r["schema_name"], r["routine_name"]) for r in routines)
+    out = []
+    for routine in routines:
+        ctx = _context(connection, routine["catalog_name"], routine["schema_name"])
+        overloaded = (
+            names[(routine["catalog_name"], routine["schema_name"], routine["routine_name"])] > 1
+        )
+        name = routine["routine_name"] + (
+            f"({routine['identity_arguments']})" if overloaded else ""
+        )
+        schema_ref = ref("Schema", ctx["schemaQualifiedName"])
+        if routine["kind"] == "procedure":
+            out.append(
+                _entity(
+                    "Procedure",
+                    name,
+                    f"{ctx['schemaQualifiedName']}/_procedures_/{name}",
+                    base,
+                    **ctx,
+                    description=routine["comment"],
+                    definition=routine["definition"] or "",
+                    subType="procedure",
+                    atlanSchema=schema_ref,
+                )
+            )
+            continue
+        arguments = split_arguments(routine["arguments"] or "")
+        out.append(
+            _entity(
+                "Function",
+                name,
+                f"{ctx['schemaQualifiedName']}/_functions_/{name}",
+                base,
+                **ctx,
+                description=routine["comment"],
+                functionDefinition=routine["definition"],
+                functionReturnType=routine["return_type"],
+                functionArguments=arguments,
+                functionLanguage=routine["language"],
+                functionType="Tabular"
+                if (routine["return_type"] or "").startswith(("TABLE", "SETOF"))
+                else "Scalar",
+                functionSchema=schema_ref,
+            )
+        )
+    return out
+
+
+def split_arguments(text: str) -> list[str]:
+    """'a numeric(10,2), b text' -> ['a numeric(10,2)', 'b text']: nested commas stay."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]

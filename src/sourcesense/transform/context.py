@@ -1,0 +1,35 @@
+"""What a transformer receives and returns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class TransformContext:
+    run_dir: Path
+    out_dir: Path  # transformed/<name>/, empty; write files here
+    manifest: dict[str, Any]
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TransformOutput:
+    files: int = 0
+    entities: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+Transformer = Callable[[TransformContext], TransformOutput]
+
+
+def write_json_lines(path: Path, records: list[dict[str, Any]]) -> None:
+    """JSON lines, one record per line (the caller's folder is staged and renamed whole)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,79 @@
+"""The transformer registry: built-ins plus whatever installed packages declare in the
+entry-point group `sourcesense.transformers`.
+
+A transformer is a plain function `(TransformContext) -> TransformOutput`; a new output format
+is a new entry, never a subclass. Third parties publish one with, in their pyproject.toml:
+
+    [project.entry-points."sourcesense.transformers"]
+    my_format = "my_package.module:transform"
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from sourcesense.errors import ConfigError, SourceSenseError
+from sourcesense.store.rundir import read_json
+from sourcesense.transform.atlan import transform_atlan
+from sourcesense.transform.context import TransformContext, Transformer
+from sourcesense.transform.openlineage import transform_openlineage
+
+ENTRY_POINT_GROUP = "sourcesense.transformers"
+
+
+def builtin_transformers() -> dict[str, Transformer]:
+    return {"atlan": transform_atlan, "openlineage": transform_openlineage}
+
+
+def available_transformers() -> dict[str, Transformer]:
+    """Built-ins, then plugins; a plugin may not shadow a built-in."""
+    found = builtin_transformers()
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name not in found:
+            found[entry.name] = entry.load()
+    return found
+
+
+def check_formats(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(available_transformers()))
+    if unknown:
+        known = ", ".join(sorted(available_transformers()))
+        raise ConfigError(f"unknown output format {', '.join(unknown)}: installed are {known}")
+
+
+def run_transformers(
+    run_dir: Path, names: list[str], options: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Run each named transformer into transformed/<name>/ (replaced whole, atomically)."""
+    registry = available_transformers()
+    manifest = read_json(run_dir / "manifest.json")
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        results[name] = _run_one(name, registry[name], run_dir, manifest, options or {})
+    return results
+
+
+def _run_one(
+    name: str, transformer: Transformer, run_dir: Path, manifest: dict[str, Any],
+    options: dict[str, str],
+) -> dict[str, Any]:  # fmt: skip
+    final = run_dir / "transformed" / name
+    staging = run_dir / "transformed" / f".{name}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        output = transformer(TransformContext(run_dir, staging, manifest, options))
+    except SourceSenseError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        return {"status": "failed", "error": exc.message}
+    except Exception as exc:  # a plugin's bug must not sink the run: record it
+        shutil.rmtree(staging, ignore_errors=True)
+        return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(staging, final)
+    return {"status": "completed", "files": output.files, "entities": output.entities,
+            "warnings": output.warnings}  # fmt: skip
