@@ -52,7 +52,7 @@ def _facet(kind: str, data: dict[str, Any]) -> Any:
             description=data["description"], **meta
         )
     assert kind == "columnLineage", kind
-    fields = {
+    lineage = {
         name: cl.Fields(inputFields=[
             cl.InputField(namespace=i["namespace"], name=i["name"], field=i["field"],
                           transformations=[cl.Transformation(**t) for t in i["transformations"]])
@@ -60,7 +60,7 @@ def _facet(kind: str, data: dict[str, Any]) -> Any:
         ])
         for name, value in data["fields"].items()
     }  # fmt: skip
-    return cl.ColumnLineageDatasetFacet(fields=fields, **meta)
+    return cl.ColumnLineageDatasetFacet(fields=lineage, **meta)
 
 
 def parse(event: dict[str, Any]) -> DatasetEvent:
