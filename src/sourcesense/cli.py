@@ -19,13 +19,14 @@ from sourcesense import embedded
 from sourcesense.cli_render import StageProgress, print_summary
 from sourcesense.errors import ConfigError, SourceSenseError
 from sourcesense.extract.filters import Filters, check_shape
-from sourcesense.extract.schemas import schema_markdown
 from sourcesense.logs import configure_logging
+from sourcesense.output_docs import output_markdown
 from sourcesense.sample_db import load_sample_db
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import PasswordRequiredError, Source, parse_dsn
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.summary import read_manifest
+from sourcesense.transform.registry import available_transformers, check_formats
 from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
 from sourcesense.workflow.runtime import connect_client, new_worker
 from sourcesense.workflow.submit import run_workflow
@@ -96,6 +97,24 @@ def extract(
     temporal_namespace: NamespaceOption = None,
     temporal_tls: TlsOption = False,
     temporal_ui: Annotated[bool, typer.Option(help="Serve the Temporal Web UI meanwhile")] = False,
+    output_format: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="Output format, repeatable [default: atlan, openlineage]"),
+    ] = None,
+    lineage: Annotated[bool, typer.Option(help="Table and column lineage of views")] = True,
+    profile: Annotated[
+        bool, typer.Option(help="Sampled data profiling (reads table data, bounded)")
+    ] = False,
+    anonymize: Annotated[bool, typer.Option(help="Mask sampled values of PII columns")] = False,
+    most_common_values: Annotated[
+        bool, typer.Option(help="Keep pg_stats most common values (may be personal data)")
+    ] = False,
+    atlan_connection: Annotated[
+        str | None, typer.Option(help="Atlan connection qualifiedName [default/postgres/<epoch>]")
+    ] = None,
+    atlan_bulk_batch: Annotated[
+        int, typer.Option(help="Also write Atlan bulk-API payloads of this many entities")
+    ] = 0,
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
     if database and all_databases:
@@ -111,9 +130,16 @@ def extract(
     )  # fmt: skip
     check_shape(filters)
     settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
+    formats = output_format if output_format is not None else ["atlan", "openlineage"]
+    check_formats(formats)
+    transform_options = {"atlan_bulk_batch_size": str(atlan_bulk_batch)}
+    if atlan_connection:
+        transform_options["atlan_connection"] = atlan_connection
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
-        all_databases, exact_sizes=not estimate_sizes,
+        all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
+        lineage=lineage, profile=profile, anonymize=anonymize, formats=formats,
+        transform_options=transform_options,
     )  # fmt: skip
     run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)
     manifest = read_manifest(run_dir)
@@ -203,9 +229,16 @@ def sample_db_load(
 
 
 @app.command()
+def transformers() -> None:
+    """List the installed output formats (built-ins and plugins)."""
+    for name, function in sorted(available_transformers().items()):
+        sys.stdout.write(f"{name}\t{function.__module__}.{function.__qualname__}\n")
+
+
+@app.command()
 def schema() -> None:
-    """Print the documented Arrow schema of every raw/<kind>.parquet file (Markdown)."""
-    sys.stdout.write(schema_markdown())
+    """Print the documented schema of every Parquet file of a run (Markdown)."""
+    sys.stdout.write(output_markdown())
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.serde import Serde
 
+from sourcesense.lineage import build_lineage
 from sourcesense.transform.registry import run_transformers
 from tests.helpers import extract
 from tests.pg import PgServer
@@ -30,6 +31,7 @@ def events(
     embedded_server: PgServer, sample_db_embedded: str, tmp_path_factory: pytest.TempPathFactory
 ) -> list[dict[str, Any]]:
     outcome = extract(embedded_server, sample_db_embedded, tmp_path_factory.mktemp("d"))
+    assert build_lineage(outcome.run_dir) == []
     assert (
         run_transformers(outcome.run_dir, ["openlineage"])["openlineage"]["status"] == "completed"
     )
@@ -98,3 +100,13 @@ def test_required_fields(
     fields = orders["dataset"]["facets"]["schema"]["fields"]
     assert [f["name"] for f in fields][:2] == ["order_id", "user_id"]
     assert orders["dataset"]["facets"]["documentation"]["description"]
+
+
+def test_view_column_lineage_facet(events: list[dict[str, Any]]) -> None:
+    top = next(e for e in events if e["dataset"]["name"].endswith(".reporting.top_customers"))
+    fields = top["dataset"]["facets"]["columnLineage"]["fields"]
+    email = fields["email"]["inputFields"]
+    assert [(i["name"].split(".", 1)[1], i["field"]) for i in email] == [
+        ("reporting.order_summary", "email")
+    ]
+    assert email[0]["transformations"][0] == {"type": "DIRECT", "subtype": "IDENTITY"}

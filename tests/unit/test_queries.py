@@ -7,7 +7,8 @@ import pytest
 from sourcesense.errors import InvalidFilterError
 from sourcesense.extract.catalog import query_text
 from sourcesense.extract.filters import Filters, check_shape
-from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS, schema_markdown
+from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
+from sourcesense.output_docs import output_markdown
 from sourcesense.workflow.workflows import KIND_STAGE, STAGES
 
 
@@ -38,7 +39,7 @@ def test_every_kind_has_a_query_and_a_schema() -> None:
 
 def test_output_docs_are_current() -> None:
     docs = Path(__file__).parents[2] / "docs" / "OUTPUT.md"
-    assert docs.read_text(encoding="utf-8") == schema_markdown()
+    assert docs.read_text(encoding="utf-8") == output_markdown()
 
 
 def test_every_kind_belongs_to_a_workflow_stage() -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+
+from sourcesense.store.rundir import MANIFEST, read_json, write_json
 
 if TYPE_CHECKING:
     from sourcesense.extract.run import ExtractRequest
@@ -76,3 +79,23 @@ def run_status(manifest: dict[str, Any]) -> str:
     if manifest["errors"] or manifest["warnings"] or len(extracted) < len(entries):
         return "completed_with_warnings"
     return "completed"
+
+
+def record_step(
+    run_dir: Path, step: str, warnings: list[str], details: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Add a post-extraction step (lineage, quality, transformation) to the manifest.
+
+    A failed step is an error of the run, not its end: what the other steps made is kept.
+    """
+    path = run_dir / MANIFEST
+    manifest = read_json(path)
+    entry = {"status": "failed" if error else "completed", "error": error, **(details or {})}
+    manifest.setdefault("steps", {})[step] = entry
+    manifest["warnings"].extend(warnings)
+    if error:
+        manifest["errors"].append(f"{step}: {error}")
+    manifest["status"] = run_status(manifest)
+    write_json(path, manifest)
+    return manifest

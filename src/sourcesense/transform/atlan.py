@@ -233,7 +233,7 @@ def _key_columns(run_dir: Path) -> tuple[set[tuple[str, ...]], set[tuple[str, ..
 
 # quality/column_profiles.parquet field -> Atlan Column attribute
 QUALITY_ATTRIBUTES = {
-    "distinct_count": "columnDistinctValuesCountLong",
+    "n_distinct": "columnDistinctValuesCountLong",
     "null_count": "columnMissingValuesCountLong",
     "null_ratio": "columnMissingValuesPercentage",
     "min_value": "columnMin",
@@ -251,7 +251,13 @@ def _profiles(run_dir: Path) -> dict[tuple[str, ...], dict[str, Any]]:
     for row in read_rows(run_dir, "quality/column_profiles.parquet"):
         key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
         attributes = {atlan: row.get(field) for field, atlan in QUALITY_ATTRIBUTES.items()}
-        ratio = attributes.get("columnMissingValuesPercentage")
+        if attributes["columnDistinctValuesCountLong"] is not None:
+            attributes["columnDistinctValuesCountLong"] = round(
+                attributes["columnDistinctValuesCountLong"]
+            )
+        ratio = (
+            row.get("null_ratio") if row.get("null_ratio") is not None else row.get("null_fraction")
+        )
         if ratio is not None:
             attributes["columnMissingValuesPercentage"] = ratio * 100
         found[key] = {k: v for k, v in attributes.items() if v is not None}

@@ -15,8 +15,18 @@ from sourcesense.errors import SourceSenseError
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
+from sourcesense.lineage import build_lineage
+from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
-from sourcesense.workflow.inputs import ExtractionInput, FinishInput, PartInput, RunResult
+from sourcesense.store.manifest import record_step
+from sourcesense.transform.registry import run_transformers
+from sourcesense.workflow.inputs import (
+    ExtractionInput,
+    FinishInput,
+    PartInput,
+    RunResult,
+    StepInput,
+)
 
 HEARTBEAT_EVERY_S = 2.0
 P = ParamSpec("P")
@@ -71,8 +81,50 @@ class ExtractionActivities:
             manifest["errors"],
         )  # fmt: skip
 
+    @activity.defn(name="build_lineage")
+    async def build_lineage(self, inp: StepInput) -> None:
+        await _step("lineage", Path(inp.run_dir), build_lineage, Path(inp.run_dir))
+
+    @activity.defn(name="assess_quality")
+    async def assess_quality(self, inp: StepInput) -> None:
+        options = QualityOptions(profile=inp.extraction.profile, anonymize=inp.extraction.anonymize)
+        source = inp.extraction.source.to_source()
+        run_dir = Path(inp.run_dir)
+        await _step("data_quality", run_dir, assess, run_dir, source, options, self.settings)
+
+    @activity.defn(name="transform")
+    async def transform(self, inp: StepInput) -> RunResult:
+        run_dir = Path(inp.run_dir)
+        formats, options = inp.extraction.formats, inp.extraction.transform_options
+        results = await _in_thread(run_transformers, run_dir, formats, options)
+        errors = [f"{name}: {r['error']}" for name, r in results.items() if r["status"] == "failed"]
+        warnings = [w for r in results.values() for w in r.get("warnings", [])]
+        manifest = record_step(run_dir, "transformation", warnings, {"formats": results},
+                               "; ".join(errors) or None)  # fmt: skip
+        return RunResult(
+            manifest["run_id"], inp.run_dir, manifest["status"], manifest["counts"],
+            manifest["errors"],
+        )  # fmt: skip
+
     def all(self) -> list[Callable[..., Awaitable[object]]]:
-        return [self.preflight, self.plan_run, self.extract_database, self.finish_run]
+        return [
+            self.preflight, self.plan_run, self.extract_database, self.finish_run,
+            self.build_lineage, self.assess_quality, self.transform,
+        ]  # fmt: skip
+
+
+async def _step(name: str, run_dir: Path, function: Callable[P, list[str]], *args: P.args,
+                **kwargs: P.kwargs) -> None:  # fmt: skip
+    """Run a post-extraction step; a permanent failure is recorded, not raised, so the steps
+    after it still run. A transient one (a lost connection) raises, for a retry."""
+    try:
+        warnings = await _in_thread(function, *args, **kwargs)
+    except ApplicationError as exc:
+        if not exc.non_retryable:
+            raise
+        await asyncio.to_thread(record_step, run_dir, name, [], None, exc.message)
+        return
+    await asyncio.to_thread(record_step, run_dir, name, warnings)
 
 
 async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -87,3 +139,6 @@ async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
         raise ApplicationError(
             exc.message, type=type(exc).__name__, non_retryable=not exc.retryable
         ) from None
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+        # A bug or a bad file is no reason to retry; it is recorded with the step.
+        raise ApplicationError(f"{type(exc).__name__}: {exc}", non_retryable=True) from None

@@ -46,13 +46,19 @@ class ExtractionInput:
     filters: dict[str, str] = field(default_factory=dict)
     all_databases: bool = False
     exact_sizes: bool = True
+    include_mcv: bool = False
+    lineage: bool = True
+    profile: bool = False
+    anonymize: bool = False
+    formats: list[str] = field(default_factory=lambda: ["atlan", "openlineage"])
+    transform_options: dict[str, str] = field(default_factory=dict)
 
     def request(self) -> ExtractRequest:
         return ExtractRequest(
             source=self.source.to_source(),
             filters=Filters(**self.filters),
             all_databases=self.all_databases,
-            options=QueryOptions(exact_sizes=self.exact_sizes),
+            options=QueryOptions(exact_sizes=self.exact_sizes, include_mcv=self.include_mcv),
         )
 
 
@@ -68,6 +74,12 @@ class FinishInput:
     run_dir: str
     parts: list[DatabasePart]
     elapsed_seconds: float
+
+
+@dataclass
+class StepInput:
+    extraction: ExtractionInput
+    run_dir: str
 
 
 @dataclass

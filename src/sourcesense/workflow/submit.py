@@ -69,5 +69,8 @@ async def follow(
 def as_error(exc: WorkflowFailureError) -> SourceSenseError:
     cause = exc.cause
     if isinstance(cause, ApplicationError):
-        return error_from_name(cause.type, cause.message)
+        error = error_from_name(cause.type, cause.message)
+        if type(error) is SourceSenseError:  # not one of ours: a bug, say where it came from
+            return SourceSenseError(f"the workflow failed: {cause.type}: {cause.message}")
+        return error
     return SourceSenseError(f"the extraction workflow failed: {cause or exc}")

@@ -9,7 +9,7 @@ The stages inside a database advance as its activity signals each kind it has wr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
@@ -22,12 +22,18 @@ with workflow.unsafe.imports_passed_through():
     from sourcesense.extract.preflight import PreflightResult
     from sourcesense.extract.run import DatabasePart, DatabaseTarget, RunPlan, failed_part
     from sourcesense.workflow.activities import ExtractionActivities as Activities
-    from sourcesense.workflow.inputs import ExtractionInput, FinishInput, PartInput, RunResult
+    from sourcesense.workflow.inputs import (
+        ExtractionInput,
+        FinishInput,
+        PartInput,
+        RunResult,
+        StepInput,
+    )
 
 T = TypeVar("T")
 STAGES = (
     "preflight", "schema_discovery", "table_metadata", "column_metadata", "foreign_keys",
-    "data_quality", "transformation",
+    "lineage", "data_quality", "transformation",
 )  # fmt: skip
 KIND_STAGE = {
     "schemas": "schema_discovery", "extensions": "schema_discovery", "types": "schema_discovery",
@@ -110,18 +116,39 @@ class MetadataExtractionWorkflow:
             ),
         )  # fmt: skip
         parts = await asyncio.gather(*(self._database(inp, plan, t) for t in plan.databases))
-        for name in ("schema_discovery", "table_metadata", "column_metadata", "foreign_keys"):
-            self._finish(name)
-        self._skip("data_quality", "not requested")
-        self._begin("transformation")
         elapsed = (workflow.now() - started).total_seconds()
-        result = await workflow.execute_activity_method(
+        await workflow.execute_activity_method(
             Activities.finish_run, FinishInput(plan.run_dir, list(parts), elapsed),
             retry_policy=PATIENT_RETRY, start_to_close_timeout=STEP_TIMEOUT,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )  # fmt: skip
+        for name in ("schema_discovery", "table_metadata", "column_metadata", "foreign_keys"):
+            self._finish(name)
+        step = StepInput(inp, plan.run_dir)
+        if inp.lineage:
+            await self._step("lineage", Activities.build_lineage, step)
+        else:
+            self._skip("lineage", "not requested")
+        await self._step("data_quality", Activities.assess_quality, step)
+        self._begin("transformation")
+        result = await workflow.execute_activity_method(
+            Activities.transform, step, retry_policy=PATIENT_RETRY,
+            start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        )  # fmt: skip
         self._finish("transformation")
         return result
+
+    async def _step(
+        self, stage: str, activity: Callable[[Activities, StepInput], Awaitable[None]],
+        step: StepInput,
+    ) -> None:  # fmt: skip
+        """A post-extraction step; it records its own failure in the manifest."""
+        self._begin(stage)
+        await workflow.execute_activity_method(
+            activity, step, retry_policy=PATIENT_RETRY, start_to_close_timeout=STEP_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+        )  # fmt: skip
+        self._finish(stage)
 
     async def _database(
         self, inp: ExtractionInput, plan: RunPlan, target: DatabaseTarget

@@ -1,0 +1,85 @@
+"""The lineage/edges.parquet contract and its atomic writer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+EDGES_FILE = Path("lineage") / "edges.parquet"
+
+# One row per edge, data flowing from source to target.
+Edge = dict[str, Any]
+
+_FIELDS: list[tuple[str, str]] = [
+    ("edge_kind", "view | foreign_key"),
+    ("level", "table | column"),
+    ("catalog_name", "database name"),
+    ("source_schema", "schema of the source: the relation a view reads, or the FK's parent"),
+    ("source_table", "source relation"),
+    ("source_column", "source column; null for table-level edges"),
+    ("target_schema", "schema of the target: the view, or the FK's referencing (child) table"),
+    ("target_table", "target relation"),
+    ("target_column", "target column; null for table-level edges"),
+    (
+        "transformation",
+        "view column edges: direct (passed through, maybe renamed or cast) | expression "
+        "(computed from the source) | aggregate (inside an aggregate); null otherwise",
+    ),
+    ("constraint_name", "the foreign key, for foreign_key edges"),
+]
+
+EDGE_SCHEMA: pa.Schema = pa.schema(
+    [pa.field(name, pa.string(), metadata={"description": doc}) for name, doc in _FIELDS]
+)
+
+_SORT_KEY = [name for name, _ in _FIELDS]
+
+
+def edge(
+    edge_kind: str,
+    catalog_name: str,
+    source: tuple[str, str, str | None],
+    target: tuple[str, str, str | None],
+    transformation: str | None = None,
+    constraint_name: str | None = None,
+) -> Edge:
+    """An edge row; source and target are (schema, table, column or None for table level)."""
+    return {
+        "edge_kind": edge_kind,
+        "level": "table" if target[2] is None else "column",
+        "catalog_name": catalog_name,
+        "source_schema": source[0],
+        "source_table": source[1],
+        "source_column": source[2],
+        "target_schema": target[0],
+        "target_table": target[1],
+        "target_column": target[2],
+        "transformation": transformation,
+        "constraint_name": constraint_name,
+    }
+
+
+def write_edges(run_dir: Path, edges: list[Edge]) -> Path:
+    """Write lineage/edges.parquet under a temporary name, then rename it into place."""
+    path = run_dir / EDGES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Sorted so two builds over the same run give byte-comparable rows.
+    ordered = sorted(edges, key=lambda row: tuple(row[name] or "" for name in _SORT_KEY))
+    table = pa.Table.from_pylist(ordered, schema=EDGE_SCHEMA)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_edges(run_dir: Path) -> list[Edge]:
+    """The rows of a run's lineage/edges.parquet."""
+    rows: list[Edge] = pq.read_table(run_dir / EDGES_FILE).to_pylist()
+    return rows

@@ -1,0 +1,167 @@
+"""Column profiles from what the extraction already holds: raw/*.parquet, no table data.
+
+pg_stats figures are as of the last ANALYZE; a table never analyzed has none, which the
+profile shows as nulls rather than guesses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+TableKey = tuple[str, str, str]  # catalog, schema, table
+
+# Relation kinds that get column profiles. Partitions are left out: their parent's profile
+# covers their rows, and columns.parquet lists their columns under the parent only.
+PROFILED_KINDS = ("table", "partitioned_table", "materialized_view", "view", "foreign_table")
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    ordinal: int
+    data_type: str
+    base_type: str
+    type_kind: str
+
+
+@dataclass
+class TableInfo:
+    key: TableKey
+    relation: dict[str, Any]
+    columns: list[ColumnInfo] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ".".join(self.key)
+
+
+@dataclass
+class RawData:
+    relations: list[dict[str, Any]]
+    columns: list[dict[str, Any]]
+    column_stats: list[dict[str, Any]]
+    constraints: list[dict[str, Any]]
+    indexes: list[dict[str, Any]]
+    sequences: list[dict[str, Any]]
+
+
+def read_raw(run_dir: Path, warnings: list[str]) -> RawData:
+    """The raw files quality needs; a missing one counts as empty, with a warning."""
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        path = run_dir / "raw" / f"{kind}.parquet"
+        if not path.exists():
+            warnings.append(f"quality: raw/{kind}.parquet is missing; checks using it skipped")
+            return []
+        data: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        return data
+
+    return RawData(
+        relations=rows("relations"),
+        columns=rows("columns"),
+        column_stats=rows("column_stats"),
+        constraints=rows("constraints"),
+        indexes=rows("indexes"),
+        sequences=rows("sequences"),
+    )
+
+
+def rel_key(row: dict[str, Any]) -> TableKey:
+    return (row["catalog_name"], row["schema_name"], row["table_name"])
+
+
+def load_tables(raw: RawData) -> list[TableInfo]:
+    """Profiled relations with their columns in ordinal order, sorted by name."""
+    tables = {
+        rel_key(rel): TableInfo(rel_key(rel), rel)
+        for rel in raw.relations
+        if rel["kind"] in PROFILED_KINDS and not rel["is_partition"]
+    }
+    for col in sorted(raw.columns, key=lambda c: int(c["ordinal"])):
+        table = tables.get(rel_key(col))
+        if table is not None:
+            table.columns.append(
+                ColumnInfo(
+                    name=col["column_name"],
+                    ordinal=int(col["ordinal"]),
+                    data_type=col["data_type"],
+                    base_type=col["base_type"] or col["data_type"],
+                    type_kind=col["type_kind"] or "base",
+                )
+            )
+    return [tables[key] for key in sorted(tables)]
+
+
+def _stats_by_column(
+    raw: RawData, tables: dict[TableKey, TableInfo]
+) -> dict[tuple[TableKey, str], dict[str, Any]]:
+    """One pg_stats row per column: the inheritance-tree row for a partitioned table (the
+    only one it has), the table's own row otherwise."""
+    chosen: dict[tuple[TableKey, str], dict[str, Any]] = {}
+    for stat in raw.column_stats:
+        table = tables.get(rel_key(stat))
+        if table is None:
+            continue
+        wants_inherited = table.relation["kind"] == "partitioned_table"
+        slot = (table.key, stat["column_name"])
+        if slot not in chosen or bool(stat["inherited"]) == wants_inherited:
+            chosen[slot] = stat
+    return chosen
+
+
+def absolute_n_distinct(n_distinct: float | None, row_estimate: int | None) -> float | None:
+    """pg_stats n_distinct as a count: a negative value is minus a fraction of the rows."""
+    if n_distinct is None:
+        return None
+    if n_distinct >= 0:
+        return float(n_distinct)
+    if row_estimate is None:
+        return None
+    return round(-n_distinct * row_estimate, 1)
+
+
+def _latest(*stamps: datetime | None) -> datetime | None:
+    present = [stamp for stamp in stamps if stamp is not None]
+    return max(present) if present else None
+
+
+def statistics_profiles(
+    raw: RawData, tables: list[TableInfo]
+) -> dict[tuple[TableKey, str], dict[str, Any]]:
+    """A profile row per column of every table, from statistics only (method 'statistics')."""
+    stats = _stats_by_column(raw, {table.key: table for table in tables})
+    profiles: dict[tuple[TableKey, str], dict[str, Any]] = {}
+    for table in tables:
+        rel = table.relation
+        for col in table.columns:
+            stat = stats.get((table.key, col.name), {})
+            profiles[(table.key, col.name)] = {
+                "catalog_name": table.key[0],
+                "schema_name": table.key[1],
+                "table_name": table.key[2],
+                "column_name": col.name,
+                "ordinal": col.ordinal,
+                "data_type": col.data_type,
+                "method": "statistics",
+                "row_estimate": rel["row_estimate"],
+                "live_tuples": rel["live_tuples"],
+                "dead_tuples": rel["dead_tuples"],
+                "last_analyze": _latest(rel["last_analyze"], rel["last_autoanalyze"]),
+                "null_fraction": stat.get("null_fraction"),
+                "n_distinct": absolute_n_distinct(stat.get("n_distinct"), rel["row_estimate"]),
+                "avg_width": stat.get("avg_width"),
+            }
+    return profiles
+
+
+def group_by_catalog(tables: list[TableInfo]) -> dict[str, list[TableInfo]]:
+    grouped: dict[str, list[TableInfo]] = defaultdict(list)
+    for table in tables:
+        grouped[table.key[0]].append(table)
+    return dict(grouped)
