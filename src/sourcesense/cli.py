@@ -6,6 +6,7 @@ Errors reach the user as one line on stderr and a distinct exit code, never a tr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
 
 from sourcesense import embedded
+from sourcesense.api.main import create_app
 from sourcesense.cli_render import StageProgress, print_summary
 from sourcesense.errors import ConfigError, SourceSenseError
 from sourcesense.extract.filters import Filters, check_shape
@@ -26,9 +29,10 @@ from sourcesense.settings import Settings, get_settings
 from sourcesense.source import PasswordRequiredError, Source, parse_dsn
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.summary import read_manifest
+from sourcesense.tokens import api_token
 from sourcesense.transform.registry import available_transformers, check_formats
 from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
-from sourcesense.workflow.runtime import connect_client, new_worker
+from sourcesense.workflow.runtime import connect_client, embedded_temporal, new_worker
 from sourcesense.workflow.submit import run_workflow
 
 app = typer.Typer(
@@ -184,6 +188,43 @@ def worker(
         await new_worker(client, settings, identity).run()
 
     asyncio.run(serve())
+
+
+@app.command()
+def serve(
+    out_dir: OutOption = None,
+    host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+    temporal_address: TemporalOption = None,
+    temporal_namespace: NamespaceOption = None,
+    temporal_tls: TlsOption = False,
+    temporal_ui: Annotated[bool, typer.Option(help="Also serve the Temporal Web UI")] = False,
+) -> None:
+    """Serve the REST API and the web UI (with an embedded Temporal server and a worker unless
+    --temporal-address is given)."""
+    settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
+    bind_host, bind_port = host or settings.api_host, port or settings.api_port
+    token, generated = api_token(settings)
+    if generated:
+        err.print(f"API token (shown once; also in {settings.data_dir / 'api.token'}): {token}")
+    err.print(f"SourceSense on http://{bind_host}:{bind_port}/ (API docs at /docs)")
+    asyncio.run(_serve(settings, bind_host, bind_port, temporal_ui))
+
+
+async def _serve(settings: Settings, host: str, port: int, ui: bool) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        address = settings.temporal_address
+        if address is None:
+            server = await stack.enter_async_context(embedded_temporal(settings.data_dir, ui=ui))
+            address = server.address
+            if server.ui_url:
+                err.print(f"Temporal Web UI: {server.ui_url}")
+        client = await connect_client(settings, address)
+        if settings.temporal_address is None:
+            await stack.enter_async_context(new_worker(client, settings))
+        config = uvicorn.Config(create_app(settings, client), host=host, port=port,
+                                log_config=None, access_log=False)  # fmt: skip
+        await uvicorn.Server(config).serve()
 
 
 @app.command()

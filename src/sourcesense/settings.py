@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = None
     task_queue: str = "sourcesense"
     max_concurrent_activities: int = 8
+    # REST API (`sourcesense serve`)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_token: SecretStr | None = None  # else data_dir/api.token, generated on first start
+    cors_origins: list[str] = []  # empty: same origin only
+    rate_limit_per_minute: int = 300
+    max_body_bytes: int = 1_000_000
+    webhook_secret: SecretStr | None = None  # else the API token signs webhooks
+
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None
 

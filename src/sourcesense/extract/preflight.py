@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 
 from sourcesense.errors import UnsupportedServerError
+from sourcesense.extract.catalog import QueryOptions, query_params, query_text
 from sourcesense.extract.filters import Filters, check_shape, validate_on_server
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source, connect
@@ -61,3 +62,22 @@ def preflight(
         str(version), str(user), str(database), bool(superuser), bool(stats), int(databases),
         int(relations),
     )  # fmt: skip
+
+
+def discover_schemas(
+    source: Source, filters: Filters, settings: Settings | None = None
+) -> list[dict[str, str]]:
+    """[{catalog_name, schema_name}] of every database the role may connect to (filters applied)."""
+    cfg = settings or get_settings()
+    found: list[dict[str, str]] = []
+    params = query_params(filters, QueryOptions(), None)
+    with connect(source, settings=cfg) as conn:
+        databases = conn.execute(query_text("databases"), params).fetchall()
+    for row in databases:
+        name, can_connect = str(row[0]), bool(row[7])
+        if not can_connect:
+            continue
+        with connect(source, database=name, settings=cfg) as conn:
+            for schema in conn.execute(query_text("schemas"), params).fetchall():
+                found.append({"catalog_name": name, "schema_name": str(schema[1])})
+    return found

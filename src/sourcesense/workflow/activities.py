@@ -16,9 +16,11 @@ from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
 from sourcesense.lineage import build_lineage
+from sourcesense.notify import WebhookError, send_webhook
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
 from sourcesense.store.manifest import record_step
+from sourcesense.tokens import webhook_secret
 from sourcesense.transform.registry import run_transformers
 from sourcesense.workflow.inputs import (
     ExtractionInput,
@@ -26,9 +28,11 @@ from sourcesense.workflow.inputs import (
     PartInput,
     RunResult,
     StepInput,
+    WebhookInput,
 )
 
 HEARTBEAT_EVERY_S = 2.0
+WEBHOOK_ATTEMPTS = 5
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -106,10 +110,24 @@ class ExtractionActivities:
             manifest["errors"],
         )  # fmt: skip
 
+    @activity.defn(name="notify_webhook")
+    async def notify_webhook(self, inp: WebhookInput) -> None:
+        """Retried with backoff by Temporal; the last attempt records a failure, never raises."""
+        secret = await asyncio.to_thread(webhook_secret, self.settings)
+        try:
+            status = await asyncio.to_thread(send_webhook, inp.url, inp.payload, secret)
+        except WebhookError as exc:
+            if activity.info().attempt < WEBHOOK_ATTEMPTS:
+                raise ApplicationError(exc.message, type="WebhookError") from None
+            await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [exc.message])
+            return
+        details = {"url": inp.url, "http_status": status, "attempts": activity.info().attempt}
+        await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [], details)
+
     def all(self) -> list[Callable[..., Awaitable[object]]]:
         return [
             self.preflight, self.plan_run, self.extract_database, self.finish_run,
-            self.build_lineage, self.assess_quality, self.transform,
+            self.build_lineage, self.assess_quality, self.transform, self.notify_webhook,
         ]  # fmt: skip
 
 

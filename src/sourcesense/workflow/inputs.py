@@ -52,6 +52,8 @@ class ExtractionInput:
     anonymize: bool = False
     formats: list[str] = field(default_factory=lambda: ["atlan", "openlineage"])
     transform_options: dict[str, str] = field(default_factory=dict)
+    webhook_url: str | None = None
+    correlation_id: str | None = None
 
     def request(self) -> ExtractRequest:
         return ExtractRequest(
@@ -80,6 +82,13 @@ class FinishInput:
 class StepInput:
     extraction: ExtractionInput
     run_dir: str
+
+
+@dataclass
+class WebhookInput:
+    url: str
+    run_dir: str
+    payload: dict[str, object]
 
 
 @dataclass

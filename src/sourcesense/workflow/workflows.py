@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from sourcesense.extract.preflight import PreflightResult
     from sourcesense.extract.run import DatabasePart, DatabaseTarget, RunPlan, failed_part
+    from sourcesense.workflow.activities import WEBHOOK_ATTEMPTS
     from sourcesense.workflow.activities import ExtractionActivities as Activities
     from sourcesense.workflow.inputs import (
         ExtractionInput,
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         PartInput,
         RunResult,
         StepInput,
+        WebhookInput,
     )
 
 T = TypeVar("T")
@@ -136,7 +138,21 @@ class MetadataExtractionWorkflow:
             start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )  # fmt: skip
         self._finish("transformation")
+        if inp.webhook_url:
+            await self._notify(inp, result)
         return result
+
+    async def _notify(self, inp: ExtractionInput, result: RunResult) -> None:
+        payload: dict[str, object] = {
+            "event": "run.finished", "run_id": result.run_id, "status": result.status,
+            "workflow_id": workflow.info().workflow_id, "counts": result.counts,
+        }  # fmt: skip
+        await workflow.execute_activity_method(
+            Activities.notify_webhook, WebhookInput(str(inp.webhook_url), result.run_dir, payload),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2,
+                                     maximum_attempts=WEBHOOK_ATTEMPTS),
+        )  # fmt: skip
 
     async def _step(
         self, stage: str, activity: Callable[[Activities, StepInput], Awaitable[None]],

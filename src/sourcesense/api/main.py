@@ -1,0 +1,74 @@
+"""The FastAPI application: routes over the workflow and the run store, secure by default."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from temporalio.client import Client
+
+from sourcesense import __version__
+from sourcesense.api.routes import health, runs, workflows
+from sourcesense.api.security import (
+    AuthMiddleware,
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    error,
+    ui_dir,
+)
+from sourcesense.errors import SourceSenseError
+from sourcesense.logs import correlation_id
+from sourcesense.settings import Settings
+from sourcesense.tokens import api_token
+
+
+def create_app(settings: Settings, client: Client) -> FastAPI:
+    app = FastAPI(title="SourceSense", version=__version__,
+                  description="PostgreSQL metadata extraction as durable workflows.")  # fmt: skip
+    app.state.settings, app.state.client = settings, client
+    for router in (health.router, workflows.router, runs.router):
+        app.include_router(router)
+    app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+    if ui_dir().exists():
+        app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
+        app.add_api_route("/", lambda: RedirectResponse("/ui/"), include_in_schema=False)
+    # Outermost last: body limit, request id, rate limit, CORS, then authentication.
+    app.add_middleware(AuthMiddleware, token=api_token(settings)[0])
+    headers = ["Authorization", "Content-Type", "X-Source-Password", "X-Request-ID"]
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+        allow_headers=headers,
+    )  # fmt: skip
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.middleware("http")(_request_id)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _request_id(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """The correlation id of every log line of the request, and of the workflow it starts."""
+    given = request.headers.get("x-request-id", "")
+    request_id = given if 0 < len(given) <= 64 and given.isascii() else uuid.uuid4().hex
+    token = correlation_id.set(request_id)
+    try:
+        response = await call_next(request)
+    finally:
+        correlation_id.reset(token)
+    response.headers["X-Request-ID"] = request_id
+    return response
+
+
+async def _our_error(_: Request, exc: SourceSenseError) -> JSONResponse:
+    status = exc.http_status if exc.http_status < 500 else 502 if exc.retryable else 500
+    return error(status, type(exc).__name__, exc.message)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    return error(500, "InternalError", "unexpected server error; details are in the server log")

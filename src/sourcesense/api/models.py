@@ -1,0 +1,85 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+
+from sourcesense.source import SSL_MODES, Source
+
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+assert set(SslMode.__args__) == set(SSL_MODES)  # type: ignore[attr-defined]
+Pattern = Field(default=None, max_length=1000)
+
+
+class Connection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(default=5432, ge=1, le=65535)
+    user: str = Field(min_length=1, max_length=63)
+    password: SecretStr | None = Field(default=None, max_length=1000)
+    database: str = Field(default="postgres", min_length=1, max_length=63)
+    sslmode: SslMode | None = None
+
+    def source(self) -> Source:
+        return Source(
+            host=self.host, port=self.port, user=self.user, password=self.password,
+            database=self.database, sslmode=self.sslmode,
+        )  # fmt: skip
+
+
+class FilterBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include_database: str | None = Pattern
+    exclude_database: str | None = Pattern
+    include_schema: str | None = Pattern
+    exclude_schema: str | None = Pattern
+    include_table: str | None = Pattern
+    exclude_table: str | None = Pattern
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    all_databases: bool = False
+    lineage: bool = True
+    profile: bool = False
+    anonymize: bool = False
+    estimate_sizes: bool = False
+    formats: list[str] = Field(default=["atlan", "openlineage"], max_length=10)
+    webhook_url: HttpUrl | None = None
+
+
+class StartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connection: Connection
+    filters: FilterBody = FilterBody()
+    options: Options = Options()
+
+
+class Started(BaseModel):
+    workflow_id: str
+    run_id: str
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class StatusResponse(BaseModel):
+    workflow_id: str
+    run_id: str
+    status: str  # running | completed | failed | ...
+    stages: dict[str, Any]
+    databases: dict[str, str]
+    error: str | None = None
+    result: dict[str, Any] | None = None

@@ -1,0 +1,157 @@
+"""The design notes' workflow endpoints: metadata, start, status (+ SSE), results, preflight."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+from pydantic import SecretStr
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+
+from sourcesense.api.deps import ClientDep, SettingsDep
+from sourcesense.api.models import Connection, SslMode, Started, StartRequest, StatusResponse
+from sourcesense.extract.filters import Filters, check_shape
+from sourcesense.extract.preflight import PreflightResult, discover_schemas, preflight
+from sourcesense.logs import SECRETS, correlation_id
+from sourcesense.store.results import page_entities
+from sourcesense.store.rundir import new_run_id
+from sourcesense.store.runs import RunNotFoundError, run_dir
+from sourcesense.store.summary import read_manifest
+from sourcesense.transform.registry import check_formats
+from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
+from sourcesense.workflow.submit import as_error, workflow_id
+from sourcesense.workflow.workflows import MetadataExtractionWorkflow
+
+router = APIRouter(prefix="/workflows/v1", tags=["workflows"])
+PREFIX = "sourcesense-"
+
+
+@router.post("/preflight")
+async def preflight_route(connection: Connection, settings: SettingsDep) -> PreflightResult:
+    """Reachability, authentication, server version, privileges, estimated size."""
+    SECRETS.add(connection.password.get_secret_value() if connection.password else None)
+    return await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
+
+
+@router.get("/metadata")
+async def metadata(
+    settings: SettingsDep,
+    host: Annotated[str, Query(min_length=1, max_length=255)],
+    user: Annotated[str, Query(min_length=1, max_length=63)],
+    port: Annotated[int, Query(ge=1, le=65535)] = 5432,
+    database: Annotated[str, Query(min_length=1, max_length=63)] = "postgres",
+    sslmode: SslMode | None = None,
+    x_source_password: Annotated[str | None, Header(max_length=1000)] = None,
+) -> list[dict[str, str]]:
+    """Databases and schemas the connection can see (`catalog_name`, `schema_name`); the
+    password travels in the X-Source-Password header, never in the URL."""
+    SECRETS.add(x_source_password)
+    secret = SecretStr(x_source_password) if x_source_password is not None else None
+    connection = Connection(
+        host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
+    )
+    return await asyncio.to_thread(discover_schemas, connection.source(), Filters(), settings)
+
+
+@router.post("/start", status_code=202)
+async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) -> Started:
+    password = body.connection.password
+    SECRETS.add(password.get_secret_value() if password else None)
+    filters = Filters(**body.filters.model_dump())
+    check_shape(filters)
+    check_formats(body.options.formats)
+    run_id = new_run_id()
+    opts = body.options
+    inp = ExtractionInput(
+        SourceSpec.of(body.connection.source()), str(settings.data_dir), run_id,
+        filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
+        lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
+        formats=opts.formats, webhook_url=str(opts.webhook_url) if opts.webhook_url else None,
+        correlation_id=correlation_id.get(),
+    )  # fmt: skip
+    await client.start_workflow(
+        MetadataExtractionWorkflow.run, inp, id=workflow_id(run_id), task_queue=settings.task_queue
+    )
+    return Started(workflow_id=workflow_id(run_id), run_id=run_id)
+
+
+def _handle(client: Client, workflow: str) -> WorkflowHandle[Any, Any]:
+    if not workflow.startswith(PREFIX) or len(workflow) > 80:
+        raise RunNotFoundError(f"no workflow '{workflow[:80]}': ids look like sourcesense-<run_id>")
+    return client.get_workflow_handle(workflow)
+
+
+async def _status(client: Client, workflow: str) -> StatusResponse:
+    handle = _handle(client, workflow)
+    try:
+        description = await handle.describe()
+        progress = await handle.query(MetadataExtractionWorkflow.progress)
+    except RPCError:
+        raise RunNotFoundError(f"no workflow '{workflow}'") from None
+    status = description.status
+    response = StatusResponse(
+        workflow_id=workflow, run_id=workflow.removeprefix(PREFIX),
+        status=(status.name.lower() if status else "unknown"),
+        stages={k: dataclasses.asdict(v) for k, v in progress.stages.items()},
+        databases=progress.databases,
+    )  # fmt: skip
+    if status == WorkflowExecutionStatus.COMPLETED:
+        response.result = dataclasses.asdict(await handle.result())
+    elif status == WorkflowExecutionStatus.FAILED:
+        try:
+            await handle.result()
+        except WorkflowFailureError as exc:
+            response.error = as_error(exc).message
+    return response
+
+
+@router.get("/status/{workflow}", responses={404: {"description": "No such workflow"}})
+async def status(workflow: str, client: ClientDep) -> StatusResponse:
+    return await _status(client, workflow)
+
+
+@router.get("/status/{workflow}/stream", response_class=StreamingResponse,
+            responses={404: {"description": "No such workflow"}})  # fmt: skip
+async def status_stream(workflow: str, client: ClientDep) -> StreamingResponse:
+    """Server-Sent Events: a `progress` event on every change, then one `done` event."""
+    first = await _status(client, workflow)  # 404 before the stream starts
+
+    async def events() -> AsyncIterator[str]:
+        current, last = first, ""
+        while True:
+            text = current.model_dump_json()
+            finished = current.status != "running"
+            if text != last or finished:
+                yield f"event: {'done' if finished else 'progress'}\ndata: {text}\n\n"
+                last = text
+            if finished:
+                return
+            await asyncio.sleep(0.5)
+            current = await _status(client, workflow)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})  # fmt: skip
+
+
+@router.get("/results/{workflow}", responses={404: {"description": "No such run"}})
+async def results(
+    workflow: str,
+    settings: SettingsDep,
+    kind: Annotated[str, Query(max_length=40)] = "relations",
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    schema: Annotated[str | None, Query(max_length=200)] = None,
+    table: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The manifest, plus one page of entities of `kind` matching the search."""
+    folder = run_dir(settings.data_dir, workflow.removeprefix(PREFIX))
+    page = await asyncio.to_thread(page_entities, folder, kind, q, schema, table, offset, limit)
+    body: dict[str, Any] = {"manifest": read_manifest(folder), "entities": page}
+    return dict(json.loads(json.dumps(body, default=str)))
