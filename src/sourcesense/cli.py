@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,12 @@ from rich.console import Console
 
 from sourcesense import embedded
 from sourcesense.api.main import create_app
-from sourcesense.cli_render import StageProgress, print_summary
+from sourcesense.cli_render import (
+    StageProgress,
+    print_changes,
+    print_history,
+    print_summary,
+)
 from sourcesense.errors import ConfigError, SourceSenseError
 from sourcesense.extract.filters import Filters, check_shape
 from sourcesense.logs import configure_logging
@@ -27,7 +33,10 @@ from sourcesense.output_docs import output_markdown
 from sourcesense.sample_db import load_sample_db
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import PasswordRequiredError, Source, parse_dsn
+from sourcesense.store.diff import diff_runs
+from sourcesense.store.history import changelog
 from sourcesense.store.rundir import new_run_id
+from sourcesense.store.runs import run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.tokens import api_token
 from sourcesense.transform.registry import available_transformers, check_formats
@@ -267,6 +276,32 @@ def sample_db_load(
     source: Source = parse_dsn(dsn)
     rows = load_sample_db(source.conninfo(), database, scale)
     out.print(f"{database}: {sum(rows.values()):,} rows in {len(rows)} tables")
+
+
+@app.command()
+def diff(
+    run_a: Annotated[str, typer.Argument(help="The older run id")],
+    run_b: Annotated[str, typer.Argument(help="The newer run id")],
+    out_dir: OutOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+) -> None:
+    """What changed between two runs: tables, views, columns, constraints, indexes."""
+    data_dir = _settings(out_dir, None, None).data_dir
+    changes = diff_runs(run_dir(data_dir, run_a), run_dir(data_dir, run_b))
+    if as_json:
+        sys.stdout.write(json.dumps([c.as_dict() for c in changes], default=str, indent=2) + "\n")
+        return
+    print_changes(out, changes)
+
+
+@app.command()
+def history(
+    out_dir: OutOption = None,
+    source: Annotated[str | None, typer.Option(help="Only runs of this source URL")] = None,
+) -> None:
+    """The runs of each source, newest first, with what changed since the run before."""
+    data_dir = _settings(out_dir, None, None).data_dir
+    print_history(out, data_dir, changelog(data_dir, source))
 
 
 @app.command()

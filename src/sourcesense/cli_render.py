@@ -12,6 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 from sourcesense.extract.schemas import SCHEMAS
+from sourcesense.store.diff import Change
 from sourcesense.store.summary import relation_breakdown
 from sourcesense.workflow.workflows import STAGES, Progress
 
@@ -86,3 +87,39 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
     if manifest["skipped"]:
         console.print(f"skipped: {len(manifest['skipped'])} (listed in manifest.json)")
     console.print(f"run: {manifest['run_id']}   output: {run_dir}")
+
+
+def print_changes(console: Console, changes: list[Change]) -> None:
+    if not changes:
+        console.print("no changes")
+        return
+    table = Table(title=f"{len(changes)} changes", title_justify="left")
+    for column in ("change", "object", "where", "detail"):
+        table.add_column(column)
+    for c in changes:
+        where = f"{c.catalog_name}.{c.schema_name}.{c.table_name}" + (
+            f".{c.name}" if c.name else ""
+        )
+        detail = f"{c.field}: {c.before!r} -> {c.after!r}" if c.field else ""
+        table.add_row(c.change, c.object_kind, where, detail)
+    console.print(table)
+
+
+def print_history(console: Console, data_dir: Path, entries: list[dict[str, Any]]) -> None:
+    if not entries:
+        console.print(f"no runs in {data_dir}")
+    for entry in entries:
+        run = entry["run"]
+        console.print(
+            f"[bold]{run['run_id']}[/bold]  {run['status']}  {run['source']['url']}",
+            highlight=False,
+        )
+        if entry["previous_run_id"] is None:
+            console.print("  first run of this scope")
+            continue
+        console.print(f"  since {entry['previous_run_id']}: {len(entry['changes'])} changes")
+        for c in entry["changes"][:20]:
+            where = f"{c.schema_name}.{c.table_name}" + (f".{c.name}" if c.name else "")
+            console.print(
+                f"    {c.change:8} {c.object_kind:10} {where} {c.field or ''}", highlight=False
+            )

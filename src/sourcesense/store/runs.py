@@ -46,7 +46,7 @@ def list_runs(data_dir: Path) -> list[dict[str, Any]]:
                 "run_id", "status", "started_at", "finished_at", "source", "server_version",
                 "counts",
             )})  # fmt: skip
-    return runs
+    return sorted(runs, key=lambda run: str(run["started_at"]), reverse=True)
 
 
 def delete_run(data_dir: Path, run_id: str) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import FileResponse, Response
 
 from sourcesense.api.deps import SettingsDep
+from sourcesense.store.diff import diff_runs
 from sourcesense.store.runs import check_format, delete_run, export_run, list_runs, run_dir
 from sourcesense.store.summary import read_manifest
 
@@ -40,6 +42,14 @@ async def export(
     background.add_task(archive.unlink, missing_ok=True)
     return FileResponse(archive, media_type="application/zip",
                         filename=f"sourcesense-{run_id}-{fmt}.zip")  # fmt: skip
+
+
+@router.get("/{run_a}/diff/{run_b}", responses=NOT_FOUND)
+async def diff(run_a: str, run_b: str, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Tables, views, columns, constraints and indexes added, removed, changed or renamed."""
+    folder_a, folder_b = run_dir(settings.data_dir, run_a), run_dir(settings.data_dir, run_b)
+    changes = await asyncio.to_thread(diff_runs, folder_a, folder_b)
+    return [json.loads(json.dumps(change.as_dict(), default=str)) for change in changes]
 
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
