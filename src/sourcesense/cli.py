@@ -128,6 +128,13 @@ def extract(
     atlan_bulk_batch: Annotated[
         int, typer.Option(help="Also write Atlan bulk-API payloads of this many entities")
     ] = 0,
+    atlan_remove_stale: Annotated[
+        bool,
+        typer.Option(
+            help="Write Atlan deletions of assets gone since the previous run of the "
+            "same scope (needs --atlan-connection)"
+        ),
+    ] = False,
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
     if database and all_databases:
@@ -145,7 +152,15 @@ def extract(
     settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
     formats = output_format if output_format is not None else ["atlan", "openlineage"]
     check_formats(formats)
-    transform_options = {"atlan_bulk_batch_size": str(atlan_bulk_batch)}
+    if atlan_remove_stale and not atlan_connection:
+        raise ConfigError(
+            "--atlan-remove-stale needs --atlan-connection: a connection name "
+            "that stays the same from run to run"
+        )
+    transform_options = {
+        "atlan_bulk_batch_size": str(atlan_bulk_batch),
+        "atlan_remove_stale": str(atlan_remove_stale).lower(),
+    }
     if atlan_connection:
         transform_options["atlan_connection"] = atlan_connection
     inp = ExtractionInput(

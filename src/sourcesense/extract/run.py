@@ -150,7 +150,10 @@ def plan_run(
         check_server_version(conn)
         only = None if request.all_databases else conn.info.dbname
         params = query_params(request.filters, request.options, only)
-        databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
+        try:
+            databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
+        except psycopg.Error as exc:
+            raise as_sourcesense_error(exc) from None
         run_dir = create_run_dir(data_dir, run_id or new_run_id(started))
         manifest = new_manifest(run_dir.name, request, conn, started)
     sink = ParquetSink(run_dir / "raw", SCHEMAS)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sourcesense.store.history import previous_run
 from sourcesense.store.readers import raw, read_rows
 from sourcesense.transform.context import TransformContext, TransformOutput, write_json_lines
 
@@ -52,10 +53,43 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     for type_name, group in sorted(by_type.items()):
         write_json_lines(ctx.out_dir / type_name / "entities.json", group)
     files = len(by_type)
+    warnings: list[str] = []
+    if ctx.options.get("atlan_remove_stale") == "true":
+        deletions, warnings = stale_assets(ctx.run_dir, ctx.manifest, ctx.options, entities)
+        if deletions is not None:
+            write_json_lines(ctx.out_dir / "deletions.json", deletions)
+            files += 1
     batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
     if batch > 0:
         files += _write_bulk(ctx.out_dir / "bulk", entities, batch)
-    return TransformOutput(files=files, entities=len(entities))
+    return TransformOutput(files=files, entities=len(entities), warnings=warnings)
+
+
+def stale_assets(
+    run_dir: Path, manifest: dict[str, Any], options: dict[str, str], entities: list[Entity]
+) -> tuple[list[Entity] | None, list[str]]:
+    """Assets of the previous run of the same scope that this run no longer has.
+
+    Only from a run without errors, against a previous successful run with the same source,
+    filters and database selection, and under a connection name that does not change per run:
+    anything less could delete assets that still exist.
+    """
+    if "atlan_connection" not in options:
+        return None, ["atlan: stale-asset removal skipped: it needs a fixed --atlan-connection"]
+    databases_ok = all(db["status"] == "completed" for db in manifest["databases"])
+    if manifest["status"] == "failed" or manifest["errors"] or not databases_ok:
+        return None, ["atlan: stale-asset removal skipped: this run did not complete cleanly"]
+    previous = previous_run(run_dir.parent.parent, manifest)
+    if previous is None:
+        return None, ["atlan: stale-asset removal skipped: no earlier run of the same scope"]
+    before = build_entities(run_dir.parent / previous["run_id"], options["atlan_connection"])
+    current = {e["attributes"]["qualifiedName"] for e in entities}
+    gone = [
+        {"typeName": e["typeName"], "uniqueAttributes": {"qualifiedName": q}}
+        for e in before
+        if (q := e["attributes"]["qualifiedName"]) not in current
+    ]
+    return gone, []
 
 
 def _write_bulk(folder: Path, entities: list[Entity], size: int) -> int:
