@@ -46,7 +46,8 @@ def test_dropped_table_is_deleted(embedded_server: PgServer, data_dir: Path) -> 
         second = extract(pg, name, data_dir)
         transform(second.run_dir)
     base = f"{CONNECTION}/{name}/public/gone"
-    assert sorted((d["typeName"], d["uniqueAttributes"]["qualifiedName"]) for d in deletions(second.run_dir) or []) == [
+    gone = deletions(second.run_dir) or []
+    assert sorted((d["typeName"], d["uniqueAttributes"]["qualifiedName"]) for d in gone) == [
         ("Column", f"{base}/a"), ("Column", f"{base}/b"), ("Table", base)
     ]  # fmt: skip
 
