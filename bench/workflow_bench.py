@@ -10,7 +10,6 @@ startup   starting the embedded dev server and connecting to it (paid once per C
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -21,10 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
-
-from bench.extract_bench import ensure_catalog
-from sourcesense import embedded
+from bench.common import prepare
 from sourcesense.extract.run import ExtractRequest, run_extraction
 from sourcesense.settings import Settings
 from sourcesense.source import parse_dsn
@@ -70,18 +66,8 @@ async def measure(conninfo: str, rounds: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--dsn", help="admin conninfo; default: an embedded PostgreSQL")
-    parser.add_argument("--database", default="sourcesense_bench_10k")
-    parser.add_argument("--tables", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    admin = args.dsn
-    if admin is None:
-        admin = embedded.start(Path(tempfile.gettempdir()) / "sourcesense-bench-pg").conninfo()
-    ensure_catalog(admin, args.database, args.tables)
-    result = asyncio.run(measure(make_conninfo(admin, dbname=args.database), args.rounds))
-    print(json.dumps({"tables": args.tables} | result, indent=2))
+    args, conninfo, facts = prepare(__doc__.splitlines()[0] if __doc__ else None)
+    print(json.dumps(facts | asyncio.run(measure(conninfo, args.rounds)), indent=2))
     return 0
 
 

@@ -112,9 +112,14 @@ def extract(
     temporal_ui: Annotated[bool, typer.Option(help="Serve the Temporal Web UI meanwhile")] = False,
     output_format: Annotated[
         list[str] | None,
-        typer.Option("--format", help="Output format, repeatable [default: atlan, openlineage]"),
+        typer.Option(
+            "--format",
+            help="Output format, repeatable; 'none' for raw files only "
+            "[default: atlan, openlineage]",
+        ),
     ] = None,
     lineage: Annotated[bool, typer.Option(help="Table and column lineage of views")] = True,
+    quality: Annotated[bool, typer.Option(help="Data-quality statistics and findings")] = True,
     profile: Annotated[
         bool, typer.Option(help="Sampled data profiling (reads table data, bounded)")
     ] = False,
@@ -151,6 +156,7 @@ def extract(
     check_shape(filters)
     settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
     formats = output_format if output_format is not None else ["atlan", "openlineage"]
+    formats = [name for name in formats if name != "none"]
     check_formats(formats)
     if atlan_remove_stale and not atlan_connection:
         raise ConfigError(
@@ -166,7 +172,7 @@ def extract(
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
-        lineage=lineage, profile=profile, anonymize=anonymize, formats=formats,
+        lineage=lineage, quality=quality, profile=profile, anonymize=anonymize, formats=formats,
         transform_options=transform_options,
     )  # fmt: skip
     run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)

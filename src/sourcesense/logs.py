@@ -11,7 +11,6 @@ import contextvars
 import json
 import logging
 import re
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,44 +18,44 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
-_KEY_PASSWORD = re.compile(r"(password\s*[=:]\s*['\"]?)[^\s'\",}]+", re.IGNORECASE)
+# password=x, password: x, "password": "x y", password='x y'
+_KEY_PASSWORD = re.compile(
+    r"""(password["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,}]+)""", re.IGNORECASE
+)
 
 
-class SecretRegistry:
-    """Secrets seen by this process (passwords given to the API); every log line is scrubbed."""
-
-    def __init__(self) -> None:
-        self._secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, secret: str | None) -> None:
-        if secret:
-            with self._lock:
-                self._secrets.add(secret)
-
-    def scrub(self, text: str) -> str:
-        text = _KEY_PASSWORD.sub(r"\1****", _URL_PASSWORD.sub(r"\1****@", text))
-        with self._lock:
-            for secret in self._secrets:
-                text = text.replace(secret, "****")
-        return text
+# Secrets of the current request (passwords given to the API): log lines written in its
+# context are scrubbed of them. Per request, so the set neither grows nor leaks across requests.
+request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "request_secrets", default=()
+)
 
 
-SECRETS = SecretRegistry()
+def remember_secret(secret: str | None) -> None:
+    if secret:
+        request_secrets.set((*request_secrets.get(), secret))
+
+
+def scrub(text: str) -> str:
+    text = _KEY_PASSWORD.sub(r"\1****", _URL_PASSWORD.sub(r"\1****@", text))
+    for secret in request_secrets.get():
+        text = text.replace(secret, "****")
+    return text
 
 
 class RedactingJsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        # Fields are scrubbed before JSON encoding, so a secret can never be half-escaped.
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
             "correlation_id": correlation_id.get(),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return SECRETS.scrub(json.dumps(entry, default=str))
+            entry["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
 
 
 def configure_logging(data_dir: Path) -> Path:

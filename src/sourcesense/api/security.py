@@ -92,9 +92,18 @@ class BodyLimitMiddleware:
                 raise BodyTooLargeError
             return message
 
+        # FastAPI turns any error while reading a body into its own 400: drop what the app
+        # answers once the limit is crossed, and answer 413 instead.
+        async def guarded_send(message: Message) -> None:
+            if received <= self.max_bytes:
+                await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLargeError:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if received <= self.max_bytes:
+                raise
+        if received > self.max_bytes:
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -41,6 +41,14 @@ class TableInfo:
         return ".".join(self.key)
 
 
+_NAMES = ["catalog_name", "schema_name", "table_name"]
+NEEDED = {
+    "columns": [*_NAMES, "column_name", "ordinal", "data_type", "base_type", "type_kind"],
+    "column_stats": [*_NAMES, "column_name", "inherited", "null_fraction", "n_distinct",
+                     "avg_width"],
+}  # fmt: skip
+
+
 @dataclass
 class RawData:
     relations: list[dict[str, Any]]
@@ -59,7 +67,8 @@ def read_raw(run_dir: Path, warnings: list[str]) -> RawData:
         if not path.exists():
             warnings.append(f"quality: raw/{kind}.parquet is missing; checks using it skipped")
             return []
-        data: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        # Only the fields quality reads: columns.parquet alone can hold millions of rows.
+        data: list[dict[str, Any]] = pq.read_table(path, columns=NEEDED.get(kind)).to_pylist()
         return data
 
     return RawData(

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+import pyarrow.parquet as pq
 
 from sourcesense.store.history import previous_run
 from sourcesense.store.readers import raw, read_rows
@@ -46,27 +49,68 @@ def ref(type_name: str, qualified_name: str) -> dict[str, Any]:
 
 def transform_atlan(ctx: TransformContext) -> TransformOutput:
     connection = ctx.options.get("atlan_connection") or default_connection(ctx.manifest)
-    entities = build_entities(ctx.run_dir, connection)
-    by_type: dict[str, list[Entity]] = defaultdict(list)
-    for entity in entities:
-        by_type[entity["typeName"]].append(entity)
-    for type_name, group in sorted(by_type.items()):
-        write_json_lines(ctx.out_dir / type_name / "entities.json", group)
-    files = len(by_type)
+    batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
+    writer = EntityWriter(ctx.out_dir, batch)
+    try:
+        for entity in iter_entities(ctx.run_dir, connection):
+            writer.add(entity)
+    finally:
+        writer.close()
     warnings: list[str] = []
     if ctx.options.get("atlan_remove_stale") == "true":
-        deletions, warnings = stale_assets(ctx.run_dir, ctx.manifest, ctx.options, entities)
+        deletions, warnings = stale_assets(ctx.run_dir, ctx.manifest, ctx.options, writer.names)
         if deletions is not None:
             write_json_lines(ctx.out_dir / "deletions.json", deletions)
-            files += 1
-    batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
-    if batch > 0:
-        files += _write_bulk(ctx.out_dir / "bulk", entities, batch)
-    return TransformOutput(files=files, entities=len(entities), warnings=warnings)
+            writer.files += 1
+    return TransformOutput(files=writer.files, entities=len(writer.names), warnings=warnings)
+
+
+class EntityWriter:
+    """Streams entities into transformed/atlan/<typeName>/entities.json (and bulk batches),
+    keeping only their names: a catalog of 200,000 columns never sits in memory whole."""
+
+    def __init__(self, folder: Path, batch_size: int) -> None:
+        self.folder, self.batch_size = folder, batch_size
+        self.handles: dict[str, TextIO] = {}
+        self.names: set[tuple[str, str]] = set()
+        self.batch: list[Entity] = []
+        self.batches = 0
+        self.files = 0
+
+    def add(self, entity: Entity) -> None:
+        type_name = entity["typeName"]
+        if type_name not in self.handles:
+            (self.folder / type_name).mkdir(parents=True, exist_ok=True)
+            path = self.folder / type_name / "entities.json"
+            self.handles[type_name] = path.open("w", encoding="utf-8")
+            self.files += 1
+        self.handles[type_name].write(json.dumps(entity, ensure_ascii=False) + "\n")
+        self.names.add((type_name, entity["attributes"]["qualifiedName"]))
+        if self.batch_size > 0:
+            self.batch.append(entity)
+            if len(self.batch) >= self.batch_size:
+                self._flush_batch()
+
+    def _flush_batch(self) -> None:
+        """Bulk-API payloads, parents before children so batches can be posted in order."""
+        if not self.batch:
+            return
+        self.batches += 1
+        folder = self.folder / "bulk"
+        folder.mkdir(exist_ok=True)
+        payload = json.dumps({"entities": self.batch}, ensure_ascii=False)
+        (folder / f"batch-{self.batches:05d}.json").write_text(payload, encoding="utf-8")
+        self.files += 1
+        self.batch = []
+
+    def close(self) -> None:
+        self._flush_batch()
+        for handle in self.handles.values():
+            handle.close()
 
 
 def stale_assets(
-    run_dir: Path, manifest: dict[str, Any], options: dict[str, str], entities: list[Entity]
+    run_dir: Path, manifest: dict[str, Any], options: dict[str, str], names: set[tuple[str, str]]
 ) -> tuple[list[Entity] | None, list[str]]:
     """Assets of the previous run of the same scope that this run no longer has.
 
@@ -82,46 +126,28 @@ def stale_assets(
     previous = previous_run(run_dir.parent.parent, manifest)
     if previous is None:
         return None, ["atlan: stale-asset removal skipped: no earlier run of the same scope"]
-    before = build_entities(run_dir.parent / previous["run_id"], options["atlan_connection"])
-    current = {e["attributes"]["qualifiedName"] for e in entities}
-    gone = [
-        {"typeName": e["typeName"], "uniqueAttributes": {"qualifiedName": q}}
-        for e in before
-        if (q := e["attributes"]["qualifiedName"]) not in current
-    ]
+    current = {qualified_name for _, qualified_name in names}
+    gone = []
+    for entity in iter_entities(run_dir.parent / previous["run_id"], options["atlan_connection"]):
+        qualified_name = entity["attributes"]["qualifiedName"]
+        if qualified_name not in current:
+            gone.append(ref(entity["typeName"], qualified_name))
     return gone, []
 
 
-def _write_bulk(folder: Path, entities: list[Entity], size: int) -> int:
-    """Bulk-API payloads, parents before children so each batch can be posted in order."""
-    folder.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for count, start in enumerate(range(0, len(entities), size), start=1):
-        payload = {"entities": entities[start : start + size]}
-        (folder / f"batch-{count:05d}.json").write_text(json.dumps(payload), encoding="utf-8")
-    return count
-
-
-def build_entities(run_dir: Path, connection: str) -> list[Entity]:
+def iter_entities(run_dir: Path, connection: str) -> Iterator[Entity]:
     """Every entity, in parent-before-child order."""
     base = {"connectorName": "postgres", "connectionQualifiedName": connection}
-    entities: list[Entity] = []
     relations = raw(run_dir, "relations")
     for db in raw(run_dir, "databases"):
-        entities.append(
-            _entity(
-                "Database",
-                db["catalog_name"],
-                f"{connection}/{db['catalog_name']}",
-                base,
-                description=db["comment"],
-            )
+        qualified_name = f"{connection}/{db['catalog_name']}"
+        yield _entity(
+            "Database", db["catalog_name"], qualified_name, base, description=db["comment"]
         )
-    entities += _schema_entities(run_dir, relations, connection, base)
-    entities += _relation_entities(relations, connection, base)
-    entities += _column_entities(run_dir, relations, connection, base)
-    entities += _routine_entities(raw(run_dir, "routines"), connection, base)
-    return entities
+    yield from _schema_entities(run_dir, relations, connection, base)
+    yield from _relation_entities(relations, connection, base)
+    yield from _column_entities(run_dir, relations, connection, base)
+    yield from _routine_entities(raw(run_dir, "routines"), connection, base)
 
 
 def _entity(
@@ -207,17 +233,22 @@ def _partition_parent(
     return link | {"constraint": rel["partition_bound"]}
 
 
+COLUMN_FIELDS = [
+    "catalog_name", "schema_name", "table_name", "column_name", "ordinal", "data_type",
+    "is_nullable", "max_length", "numeric_precision", "numeric_scale", "comment",
+]  # fmt: skip
+
+
 def _column_entities(
     run_dir: Path, relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
-) -> list[Entity]:
+) -> Iterator[Entity]:
     parent_type = {
         (r["catalog_name"], r["schema_name"], r["table_name"]): TABLE_TYPES[r["kind"]]
         for r in relations
     }
     primary, foreign = _key_columns(run_dir)
     profiles = _profiles(run_dir)
-    out = []
-    for col in raw(run_dir, "columns"):
+    for col in _batched_rows(run_dir / "raw" / "columns.parquet", COLUMN_FIELDS):
         key = (col["catalog_name"], col["schema_name"], col["table_name"])
         ctx = _context(connection, col["catalog_name"], col["schema_name"])
         type_name = parent_type[key]
@@ -242,16 +273,8 @@ def _column_entities(
             }
             | profiles.get(full, {})
         )
-        out.append(
-            _entity(
-                "Column",
-                col["column_name"],
-                f"{parent_qn}/{col['column_name']}",
-                base,
-                **attributes,
-            )
-        )
-    return out
+        yield _entity("Column", col["column_name"], f"{parent_qn}/{col['column_name']}", base,
+                      **attributes)  # fmt: skip
 
 
 def _key_columns(run_dir: Path) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
@@ -363,3 +386,11 @@ def split_arguments(text: str) -> list[str]:
             current.append(char)
     parts.append("".join(current).strip())
     return [part for part in parts if part]
+
+
+def _batched_rows(path: Path, columns: list[str]) -> Iterator[dict[str, Any]]:
+    """Rows of a Parquet file, a record batch at a time: bounded memory on any catalog."""
+    if not path.exists():
+        return
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=columns):
+        yield from batch.to_pylist()

@@ -43,7 +43,9 @@ def transform_openlineage(ctx: TransformContext) -> TransformOutput:
 def build_events(run_dir: Path, manifest: dict[str, Any]) -> list[DatasetEvent]:
     ns = namespace(manifest)
     columns: dict[Key, list[dict[str, Any]]] = defaultdict(list)
-    for col in raw(run_dir, "columns"):
+    fields = ["catalog_name", "schema_name", "table_name", "column_name", "data_type", "comment",
+              "ordinal"]  # fmt: skip
+    for col in raw(run_dir, "columns", fields):
         columns[(col["catalog_name"], col["schema_name"], col["table_name"])].append(col)
     lineage = _column_lineage(run_dir, ns)
     event_time = manifest.get("finished_at") or manifest["started_at"]

@@ -16,6 +16,7 @@ from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
 from sourcesense.lineage import build_lineage
+from sourcesense.logs import correlation_id
 from sourcesense.notify import WebhookError, send_webhook
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
@@ -45,6 +46,7 @@ class ExtractionActivities:
 
     @activity.defn(name="preflight")
     async def preflight(self, inp: ExtractionInput) -> PreflightResult:
+        correlation_id.set(inp.correlation_id)
         source = inp.source.to_source()
         activity.logger.info("preflight of %s", source.redacted_url())
         result = await _in_thread(preflight, source, Filters(**inp.filters), self.settings)
@@ -53,6 +55,7 @@ class ExtractionActivities:
 
     @activity.defn(name="plan_run")
     async def plan_run(self, inp: ExtractionInput) -> RunPlan:
+        correlation_id.set(inp.correlation_id)
         plan = await _in_thread(
             plan_run, inp.request(), Path(inp.data_dir), inp.run_id, self.settings
         )
@@ -61,6 +64,7 @@ class ExtractionActivities:
 
     @activity.defn(name="extract_database")
     async def extract_database(self, inp: PartInput) -> DatabasePart:
+        correlation_id.set(inp.extraction.correlation_id)
         handle = activity.client().get_workflow_handle(str(activity.info().workflow_id))
         loop = asyncio.get_running_loop()
 

@@ -7,6 +7,7 @@ travels inside ExtractionInput, so every payload is encrypted (codec.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sourcesense.extract.catalog import QueryOptions
 from sourcesense.extract.filters import Filters
@@ -48,6 +49,7 @@ class ExtractionInput:
     exact_sizes: bool = True
     include_mcv: bool = False
     lineage: bool = True
+    quality: bool = True
     profile: bool = False
     anonymize: bool = False
     formats: list[str] = field(default_factory=lambda: ["atlan", "openlineage"])
@@ -88,7 +90,7 @@ class StepInput:
 class WebhookInput:
     url: str
     run_dir: str
-    payload: dict[str, object]
+    payload: dict[str, Any]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from sourcesense.workflow.codec import data_converter
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 
 STARTUP_TIMEOUT_S = 30.0
+STOP_GRACE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,12 @@ async def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    # The dev server often takes 10 s to honour SIGTERM; its SQLite state is crash-safe, so
+    # after a short grace it is killed (what it had committed stays).
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=STOP_GRACE_S)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

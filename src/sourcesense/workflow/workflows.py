@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -131,7 +131,10 @@ class MetadataExtractionWorkflow:
             await self._step("lineage", Activities.build_lineage, step)
         else:
             self._skip("lineage", "not requested")
-        await self._step("data_quality", Activities.assess_quality, step)
+        if inp.quality or inp.profile:
+            await self._step("data_quality", Activities.assess_quality, step)
+        else:
+            self._skip("data_quality", "not requested")
         self._begin("transformation")
         result = await workflow.execute_activity_method(
             Activities.transform, step, retry_policy=PATIENT_RETRY,
@@ -143,7 +146,7 @@ class MetadataExtractionWorkflow:
         return result
 
     async def _notify(self, inp: ExtractionInput, result: RunResult) -> None:
-        payload: dict[str, object] = {
+        payload: dict[str, Any] = {
             "event": "run.finished", "run_id": result.run_id, "status": result.status,
             "workflow_id": workflow.info().workflow_id, "counts": result.counts,
         }  # fmt: skip

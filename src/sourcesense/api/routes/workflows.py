@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -15,31 +16,47 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureEr
 from temporalio.service import RPCError
 
 from sourcesense.api.deps import ClientDep, SettingsDep
-from sourcesense.api.models import Connection, SslMode, Started, StartRequest, StatusResponse
+from sourcesense.api.models import (
+    Connection,
+    ErrorResponse,
+    SslMode,
+    Started,
+    StartRequest,
+    StatusResponse,
+)
 from sourcesense.extract.filters import Filters, check_shape
 from sourcesense.extract.preflight import PreflightResult, discover_schemas, preflight
-from sourcesense.logs import SECRETS, correlation_id
+from sourcesense.logs import correlation_id, remember_secret
 from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import RunNotFoundError, run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.transform.registry import check_formats
-from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
+from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceSpec
 from sourcesense.workflow.submit import as_error, workflow_id
-from sourcesense.workflow.workflows import MetadataExtractionWorkflow
+from sourcesense.workflow.workflows import STAGES, MetadataExtractionWorkflow, Progress, StageStatus
 
 router = APIRouter(prefix="/workflows/v1", tags=["workflows"])
 PREFIX = "sourcesense-"
+QUERY_TIMEOUT = timedelta(seconds=5)  # progress comes from a worker; it may be busy or down
+# Answers besides 200 and 422 that the routes give; FastAPI answers 400 to a body not in UTF-8.
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"description": "The body is not UTF-8 JSON"}}
+SOURCE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "The source rejected the credentials"},
+    403: {"model": ErrorResponse, "description": "The role may not connect or read the catalog"},
+    404: {"model": ErrorResponse, "description": "No such database on the source"},
+    502: {"model": ErrorResponse, "description": "The source cannot be reached"},
+}
 
 
-@router.post("/preflight")
+@router.post("/preflight", responses=BAD_BODY | SOURCE_ERRORS)
 async def preflight_route(connection: Connection, settings: SettingsDep) -> PreflightResult:
     """Reachability, authentication, server version, privileges, estimated size."""
-    SECRETS.add(connection.password.get_secret_value() if connection.password else None)
+    remember_secret(connection.password.get_secret_value() if connection.password else None)
     return await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
 
 
-@router.get("/metadata")
+@router.get("/metadata", responses=SOURCE_ERRORS)
 async def metadata(
     settings: SettingsDep,
     host: Annotated[str, Query(min_length=1, max_length=255)],
@@ -51,7 +68,7 @@ async def metadata(
 ) -> list[dict[str, str]]:
     """Databases and schemas the connection can see (`catalog_name`, `schema_name`); the
     password travels in the X-Source-Password header, never in the URL."""
-    SECRETS.add(x_source_password)
+    remember_secret(x_source_password)
     secret = SecretStr(x_source_password) if x_source_password is not None else None
     connection = Connection(
         host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
@@ -59,10 +76,10 @@ async def metadata(
     return await asyncio.to_thread(discover_schemas, connection.source(), Filters(), settings)
 
 
-@router.post("/start", status_code=202)
+@router.post("/start", status_code=202, responses=BAD_BODY)
 async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) -> Started:
     password = body.connection.password
-    SECRETS.add(password.get_secret_value() if password else None)
+    remember_secret(password.get_secret_value() if password else None)
     filters = Filters(**body.filters.model_dump())
     check_shape(filters)
     check_formats(body.options.formats)
@@ -84,16 +101,21 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
 def _handle(client: Client, workflow: str) -> WorkflowHandle[Any, Any]:
     if not workflow.startswith(PREFIX) or len(workflow) > 80:
         raise RunNotFoundError(f"no workflow '{workflow[:80]}': ids look like sourcesense-<run_id>")
-    return client.get_workflow_handle(workflow)
+    return client.get_workflow_handle(workflow, result_type=RunResult)
 
 
 async def _status(client: Client, workflow: str) -> StatusResponse:
     handle = _handle(client, workflow)
     try:
         description = await handle.describe()
-        progress = await handle.query(MetadataExtractionWorkflow.progress)
     except RPCError:
         raise RunNotFoundError(f"no workflow '{workflow}'") from None
+    try:
+        progress = await handle.query(
+            MetadataExtractionWorkflow.progress, rpc_timeout=QUERY_TIMEOUT
+        )
+    except RPCError:  # no worker answered (none running, or all busy): no progress to show
+        progress = Progress(stages={name: StageStatus() for name in STAGES})
     status = description.status
     response = StatusResponse(
         workflow_id=workflow, run_id=workflow.removeprefix(PREFIX),
