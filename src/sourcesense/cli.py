@@ -10,6 +10,7 @@ import contextlib
 import getpass
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -338,8 +339,14 @@ def schema() -> None:
     sys.stdout.write(output_markdown())
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point: map every error to one line and an exit code."""
+    # SIGTERM unwinds like Ctrl-C, so the embedded servers this process started are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()  # standalone: usage errors print their own line and exit with code 2
     except SourceSenseError as exc:
