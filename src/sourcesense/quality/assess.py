@@ -7,7 +7,9 @@ for the manifest.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,9 @@ def check_options(options: QualityOptions) -> None:
         raise ConfigError("budget_seconds and total_budget_seconds must be positive")
     if options.statement_timeout_ms < 1:
         raise ConfigError("statement_timeout_ms must be at least 1")
+
+
+WRITE_BATCH = 20_000
 
 
 def assess(
@@ -101,9 +106,8 @@ def profile_rows(
     statistics: dict[tuple[TableKey, str], dict[str, Any]],
     samples: dict[TableKey, TableSample],
     options: QualityOptions,
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """Statistics rows, overlaid with sample figures and PII classes; masked when asked."""
-    rows = []
     for table in tables:
         sample = samples.get(table.key)
         for col in table.columns:
@@ -118,15 +122,18 @@ def profile_rows(
                 for field in ("min_value", "max_value"):
                     if row.get(field) is not None:
                         row[field] = pii.mask_value(row[field], pii_class)
-            rows.append(row)
-    return rows
+            yield row
 
 
-def write_atomically(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
-    """Write under a temporary name in the same folder, then rename: never a half file."""
+def write_atomically(path: Path, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> None:
+    """Write in batches under a temporary name in the same folder, then rename: never a half
+    file, and never a whole catalog's profiles in memory at once."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp, compression="zstd")
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            iterator = iter(rows)
+            while batch := list(itertools.islice(iterator, WRITE_BATCH)):
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
