@@ -42,7 +42,7 @@ async def measure(conninfo: str, rounds: int) -> dict[str, Any]:
         settings = Settings(data_dir=Path(tmp), task_queue=f"bench-{uuid.uuid4()}")
         began = time.perf_counter()
         async with embedded_temporal(settings.data_dir) as server:
-            client = await connect_client(settings, server.address)
+            client = await connect_client(settings, server.address, wait_s=20)
             startup = time.perf_counter() - began
             async with new_worker(client, settings):
                 source = SourceSpec.of(parse_dsn(conninfo))

@@ -42,7 +42,12 @@ from sourcesense.store.summary import read_manifest
 from sourcesense.tokens import api_token
 from sourcesense.transform.registry import available_transformers, check_formats
 from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
-from sourcesense.workflow.runtime import connect_client, embedded_temporal, new_worker
+from sourcesense.workflow.runtime import (
+    EMBEDDED_READY_S,
+    connect_client,
+    embedded_temporal,
+    new_worker,
+)
 from sourcesense.workflow.submit import run_workflow
 
 app = typer.Typer(
@@ -250,7 +255,7 @@ async def _serve(settings: Settings, host: str, port: int, ui: bool) -> None:
             address = server.address
             if server.ui_url:
                 err.print(f"Temporal Web UI: {server.ui_url}")
-        client = await connect_client(settings, address)
+        client = await connect_client(settings, address, wait_s=EMBEDDED_READY_S)
         if settings.temporal_address is None:
             await stack.enter_async_context(new_worker(client, settings))
         config = uvicorn.Config(create_app(settings, client), host=host, port=port,

@@ -40,10 +40,10 @@ class ConnectionFailedError(SourceSenseError):
 
 
 class AuthenticationError(SourceSenseError):
-    """The server rejected the credentials."""
+    """The server rejected the credentials. (HTTP 400, not 401: 401 is about the API token.)"""
 
     exit_code = 5
-    http_status = 401
+    http_status = 400
 
 
 class DatabaseNotFoundError(SourceSenseError):

@@ -84,17 +84,6 @@ class BrowserLog:
         if response.status >= 400:
             self.failed_responses.append((response.request.method, path, response.status))
 
-    def script_errors(self) -> list[str]:
-        """Console errors other than Chromium's own line for each HTTP error response."""
-        return [text for text in self.console_errors if not _resource_error(text)]
-
-    def resource_errors(self) -> list[str]:
-        return [text for text in self.console_errors if _resource_error(text)]
-
-
-def _resource_error(text: str) -> bool:
-    return text.startswith("Failed to load resource: the server responded with a status of")
-
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:

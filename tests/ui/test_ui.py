@@ -205,12 +205,11 @@ def export_run(page: Page, run_id: str, artifacts: Path, tmp_path: Path) -> None
     shot(page, artifacts, "12-run-history-export")
 
 
-def assert_clean(log: BrowserLog, expected_failures: list[tuple[str, str, int]]) -> None:
-    """No script errors; the only HTTP errors are the expected ones (Chromium logs each)."""
+def assert_clean(log: BrowserLog) -> None:
+    """No browser console errors at all, no uncaught exceptions, no failed HTTP responses."""
     assert log.page_errors == []
-    assert log.script_errors() == []
-    assert log.failed_responses == expected_failures
-    assert len(log.resource_errors()) == len(expected_failures)
+    assert log.console_errors == []
+    assert log.failed_responses == []
 
 
 def test_whole_flow(
@@ -228,10 +227,7 @@ def test_whole_flow(
     search_and_open_column(page, artifacts)
     explore_graph(page, artifacts)
     export_run(page, run_id, artifacts, tmp_path)
-    assert_clean(log, [
-        ("GET", "/runs", 401),  # before the token: what makes the UI ask for it
-        ("POST", "/workflows/v1/preflight", 401),  # the wrong database password
-    ])  # fmt: skip
+    assert_clean(log)
 
 
 def test_connection_form_on_a_phone(
@@ -259,7 +255,7 @@ def test_connection_form_on_a_phone(
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= 390
         assert box["height"] >= 36  # large enough to tap
-    assert_clean(log, [])
+    assert_clean(log)
 
 
 HELPERS_SCRIPT = """async () => {
@@ -292,7 +288,7 @@ def test_helpers_in_the_browser(new_page: PageFactory, ui_server: UiServer) -> N
         "host": "db.example.com", "port": "6543", "user": "bob", "password": "p@ss",
         "database": "sales", "sslmode": "require",
     }  # fmt: skip
-    assert_clean(log, [])
+    assert_clean(log)
 
 
 def test_failed_run_explains_what_to_do(
@@ -318,4 +314,4 @@ def test_failed_run_explains_what_to_do(
     expect(page.locator('[data-stage="preflight"]')).to_have_attribute("data-status", "failed")
     expect(problem.get_by_role("link", name="Back to connection")).to_be_visible()
     shot(page, artifacts, "14-failed-run")
-    assert_clean(log, [])
+    assert_clean(log)

@@ -75,6 +75,18 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+class PreflightReport(BaseModel):
+    ok: bool
+    error: ErrorBody | None = None
+    server_version: str | None = None
+    user: str | None = None
+    database: str | None = None
+    is_superuser: bool | None = None
+    can_read_all_stats: bool | None = None
+    estimated_databases: int | None = None
+    estimated_relations: int | None = None
+
+
 class StatusResponse(BaseModel):
     workflow_id: str
     run_id: str

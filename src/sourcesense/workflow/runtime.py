@@ -26,6 +26,7 @@ from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 
 STARTUP_TIMEOUT_S = 30.0
 STOP_GRACE_S = 2.0
+EMBEDDED_READY_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,29 @@ async def embedded_temporal(data_dir: Path, ui: bool = False) -> AsyncIterator[E
         lock.close()
 
 
-async def connect_client(settings: Settings, address: str | None = None) -> Client:
+async def connect_client(
+    settings: Settings, address: str | None = None, wait_s: float = 0.0
+) -> Client:
+    """A client of the cluster; `wait_s` > 0 retries that long (a dev server that has just
+    opened its port answers "Frontend is not healthy yet" for a moment)."""
     target = address or settings.temporal_address
     if target is None:
         raise ConfigError("no Temporal address: pass --temporal-address host:port")
-    try:
-        return await Client.connect(
-            target, namespace=settings.temporal_namespace, tls=_tls(settings),
-            data_converter=data_converter(settings),
-        )  # fmt: skip
-    except RuntimeError as exc:
-        raise ConnectionFailedError(
-            f"cannot reach Temporal at {target}: {str(exc).splitlines()[0]}"
-        ) from None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        try:
+            return await Client.connect(
+                target, namespace=settings.temporal_namespace, tls=_tls(settings),
+                data_converter=data_converter(settings),
+            )  # fmt: skip
+        except RuntimeError as exc:
+            if loop.time() >= deadline:
+                reason = str(exc).splitlines()[0]
+                raise ConnectionFailedError(
+                    f"cannot reach Temporal at {target}: {reason}"
+                ) from None
+            await asyncio.sleep(0.2)
 
 
 def new_worker(client: Client, settings: Settings, identity: str | None = None) -> Worker:

@@ -14,7 +14,12 @@ from temporalio.service import RPCError
 from sourcesense.errors import SourceSenseError, error_from_name
 from sourcesense.settings import Settings
 from sourcesense.workflow.inputs import ExtractionInput, RunResult
-from sourcesense.workflow.runtime import connect_client, embedded_temporal, new_worker
+from sourcesense.workflow.runtime import (
+    EMBEDDED_READY_S,
+    connect_client,
+    embedded_temporal,
+    new_worker,
+)
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow, Progress
 
 POLL_EVERY_S = 0.25
@@ -39,7 +44,7 @@ async def run_workflow(
     async with embedded_temporal(settings.data_dir, ui=ui) as server:
         if server.ui_url and on_ui is not None:
             on_ui(server.ui_url)
-        client = await connect_client(settings, server.address)
+        client = await connect_client(settings, server.address, wait_s=EMBEDDED_READY_S)
         async with new_worker(client, settings):
             return await follow(client, inp, settings, on_progress)
 

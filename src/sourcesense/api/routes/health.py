@@ -17,7 +17,8 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 async def health() -> dict[str, str]:
-    return {"status": "ok"}
+    """Liveness, open to all; `auth` tells clients (the UI) to ask for a token up front."""
+    return {"status": "ok", "auth": "bearer"}
 
 
 @router.get("/ready", responses={503: {"description": "Temporal or the data dir unavailable"}})

@@ -18,14 +18,17 @@ from temporalio.service import RPCError
 from sourcesense.api.deps import ClientDep, SettingsDep
 from sourcesense.api.models import (
     Connection,
+    ErrorBody,
     ErrorResponse,
+    PreflightReport,
     SslMode,
     Started,
     StartRequest,
     StatusResponse,
 )
+from sourcesense.errors import SourceSenseError
 from sourcesense.extract.filters import Filters, check_shape
-from sourcesense.extract.preflight import PreflightResult, discover_schemas, preflight
+from sourcesense.extract.preflight import discover_schemas, preflight
 from sourcesense.logs import correlation_id, remember_secret
 from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
@@ -42,18 +45,25 @@ QUERY_TIMEOUT = timedelta(seconds=5)  # progress comes from a worker; it may be 
 # Answers besides 200 and 422 that the routes give; FastAPI answers 400 to a body not in UTF-8.
 BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"description": "The body is not UTF-8 JSON"}}
 SOURCE_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "The source rejected the credentials"},
+    400: {"model": ErrorResponse, "description": "The source rejected the credentials"},
     403: {"model": ErrorResponse, "description": "The role may not connect or read the catalog"},
     404: {"model": ErrorResponse, "description": "No such database on the source"},
     502: {"model": ErrorResponse, "description": "The source cannot be reached"},
 }
 
 
-@router.post("/preflight", responses=BAD_BODY | SOURCE_ERRORS)
-async def preflight_route(connection: Connection, settings: SettingsDep) -> PreflightResult:
-    """Reachability, authentication, server version, privileges, estimated size."""
+@router.post("/preflight", responses=BAD_BODY)
+async def preflight_route(connection: Connection, settings: SettingsDep) -> PreflightReport:
+    """Test a connection: reachability, authentication, server version, privileges, estimated
+    size. A connection that fails is a successful test: `ok` false and the reason."""
     remember_secret(connection.password.get_secret_value() if connection.password else None)
-    return await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
+    try:
+        facts = await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
+    except SourceSenseError as exc:
+        return PreflightReport(
+            ok=False, error=ErrorBody(type=type(exc).__name__, message=exc.message)
+        )
+    return PreflightReport(ok=True, **dataclasses.asdict(facts))
 
 
 @router.get("/metadata", responses=SOURCE_ERRORS)

@@ -1,6 +1,6 @@
 // SourceSense web UI: a hash router over the wizard steps and the results views.
 
-import { request } from "./js/api.js";
+import { ensureToken, request } from "./js/api.js";
 import { enterConnection, initConnection } from "./js/connection.js";
 import { $, $$, clear } from "./js/dom.js";
 import { explain } from "./js/errors.js";
@@ -123,9 +123,11 @@ function hideNoticeUnlessFresh() {
   $("#notice").hidden = true;
 }
 
-/** Ask for the token up front when the API wants one (a 401 on a cheap call). */
+/** Ask for the token up front when the API wants one (GET /health says so, without a 401). */
 async function probeApi() {
   try {
+    const health = await request("/health");
+    if (health.auth === "bearer") await ensureToken();
     await request("/runs");
   } catch (error) {
     const { title } = explain(error);

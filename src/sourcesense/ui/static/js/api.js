@@ -72,6 +72,11 @@ async function wantsApiToken(response) {
   return body?.error?.type === "Unauthorized";
 }
 
+/** Ask for the token before the first protected call, when /health says one is needed. */
+export async function ensureToken() {
+  if (getToken() === null) await obtainToken(false);
+}
+
 async function obtainToken(refused) {
   if (refused) forgetToken();
   const reason = refused

@@ -1,6 +1,6 @@
 // Step 1: the connection form and its "Test connection" (POST /workflows/v1/preflight).
 
-import { request } from "./api.js";
+import { ApiError, request } from "./api.js";
 import { $, announce, clear, el, facts } from "./dom.js";
 import { errorView } from "./errors.js";
 import { bindField, showServerDetails, validateAll } from "./forms.js";
@@ -107,8 +107,10 @@ async function testConnection() {
   button.textContent = "Testing…";
   clear(panel, el("p", { class: "busy", text: "Connecting…" }));
   try {
+    // A failed connection is a successful test: { ok: false, error } (no HTTP error).
     const result = await request("/workflows/v1/preflight", { method: "POST", body: connection });
-    succeeded(connection, result);
+    if (result.ok) succeeded(connection, result);
+    else failed(new ApiError(200, result.error.type, result.error.message));
   } catch (error) {
     failed(error);
   } finally {
