@@ -49,7 +49,11 @@ async def measure(conninfo: str, rounds: int) -> dict[str, Any]:
                 core_seconds(conninfo, Path(tmp))  # warm-up, outside the figures
                 for _ in range(rounds):
                     cores.append(await asyncio.to_thread(core_seconds, conninfo, Path(tmp)))
-                    inp = ExtractionInput(source, str(settings.data_dir), new_run_id())
+                    # The same work as the core: raw extraction only (no lineage, quality, formats).
+                    inp = ExtractionInput(
+                        source, str(settings.data_dir), new_run_id(), lineage=False,
+                        quality=False, formats=[],
+                    )  # fmt: skip
                     started = time.perf_counter()
                     await follow(client, inp, settings, None)
                     flows.append(time.perf_counter() - started)

@@ -25,7 +25,7 @@ from sourcesense.workflow.codec import data_converter
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 
 STARTUP_TIMEOUT_S = 30.0
-STOP_GRACE_S = 2.0
+STOP_GRACE_S = 0.5
 EMBEDDED_READY_S = 20.0
 
 
