@@ -7,6 +7,7 @@ match, because one stray e-mail in a comment column does not make it an e-mail c
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -74,6 +75,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+@functools.lru_cache(maxsize=65_536)  # names repeat across tables: id, email, created_at...
 def classify_name(column_name: str, base_type: str = "text") -> str | None:
     """The PII class a column's name suggests, or None."""
     if _NON_PII_TYPES.match(base_type):
