@@ -19,7 +19,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from sourcesense import embedded
+from sourcesense import ddl_log, embedded
 from sourcesense.api.main import create_app
 from sourcesense.cli_render import (
     StageProgress,
@@ -58,6 +58,12 @@ app = typer.Typer(
 )
 sample_db_app = typer.Typer(help="The sample_db demo database.", no_args_is_help=True)
 app.add_typer(sample_db_app, name="sample-db")
+ddl_app = typer.Typer(
+    help="Optional DDL log: event triggers recording schema changes with their time. The only "
+    "thing SourceSense ever writes to a source, and only through these commands.",
+    no_args_is_help=True,
+)
+app.add_typer(ddl_app, name="ddl-log")
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -336,6 +342,34 @@ def transformers() -> None:
     """List the installed output formats (built-ins and plugins)."""
     for name, function in sorted(available_transformers().items()):
         sys.stdout.write(f"{name}\t{function.__module__}.{function.__qualname__}\n")
+
+
+@ddl_app.command("install")
+def ddl_log_install(dsn: DsnOption) -> None:
+    """Install the event triggers and the sourcesense_ddl schema (needs a superuser)."""
+    source = parse_dsn(dsn)
+    ddl_log.install(source)
+    out.print(f"DDL log installed in {source.redacted_url()}; remove it with ddl-log uninstall")
+
+
+@ddl_app.command("uninstall")
+def ddl_log_uninstall(dsn: DsnOption) -> None:
+    """Remove the event triggers and the sourcesense_ddl schema with its events."""
+    source = parse_dsn(dsn)
+    ddl_log.uninstall(source)
+    out.print(f"DDL log removed from {source.redacted_url()}")
+
+
+@ddl_app.command("show")
+def ddl_log_show(
+    dsn: DsnOption, limit: Annotated[int, typer.Option(help="How many, newest first")] = 50
+) -> None:
+    """The most recent recorded DDL events."""
+    for event in ddl_log.recent_events(parse_dsn(dsn), limit):
+        out.print(
+            f"{event['occurred_at']:%Y-%m-%d %H:%M:%S%z}  {event['username']}  "
+            f"{event['command_tag']}  {event['object_identity'] or ''}", highlight=False,
+        )  # fmt: skip
 
 
 @app.command()

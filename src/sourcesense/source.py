@@ -113,13 +113,20 @@ def _source_from_params(params: dict[str, str]) -> Source:
 
 
 def connect(
-    source: Source, database: str | None = None, settings: Settings | None = None
+    source: Source,
+    database: str | None = None,
+    settings: Settings | None = None,
+    read_only: bool = True,
 ) -> psycopg.Connection[Any]:
-    """Open a read-only, time-limited session named `sourcesense`, or raise a SourceSenseError."""
+    """Open a read-only, time-limited session named `sourcesense`, or raise a SourceSenseError.
+
+    `read_only=False` is for the one explicit write there is: `sourcesense ddl-log`.
+    """
     cfg = settings or get_settings()
     options = (
         f"-c statement_timeout={cfg.statement_timeout_ms} -c lock_timeout={cfg.lock_timeout_ms}"
-        " -c default_transaction_read_only=on -c idle_in_transaction_session_timeout=600000"
+        f" -c default_transaction_read_only={'on' if read_only else 'off'}"
+        " -c idle_in_transaction_session_timeout=600000"
         " -c jit=off"  # JIT compiles each catalog query for ~1 s and never pays off here
     )
     try:

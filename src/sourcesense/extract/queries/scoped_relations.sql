@@ -8,6 +8,7 @@ LEFT JOIN pg_catalog.pg_class root ON root.oid = pg_catalog.pg_partition_root(c.
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND n.nspname <> 'sourcesense_ddl'  -- our own optional DDL log
   AND (%(include_schema)s::text IS NULL OR n.nspname ~ %(include_schema)s::text)
   AND (%(exclude_schema)s::text IS NULL OR n.nspname !~ %(exclude_schema)s::text)
   AND (%(include_table)s::text IS NULL
