@@ -36,17 +36,28 @@ def run_dir(data_dir: Path, run_id: str) -> Path:
     return folder
 
 
+def manifests(data_dir: Path) -> list[dict[str, Any]]:
+    """Every run's manifest, newest first; each file read once."""
+    found = [
+        read_json(folder / MANIFEST)
+        for folder in (data_dir / "runs").glob("*")
+        if RUN_ID.match(folder.name) and (folder / MANIFEST).exists()
+    ]
+    return sorted(found, key=lambda manifest: str(manifest["started_at"]), reverse=True)
+
+
+SUMMARY_KEYS = (
+    "run_id", "status", "started_at", "finished_at", "source", "server_version", "counts",
+)  # fmt: skip
+
+
+def summary(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {key: manifest.get(key) for key in SUMMARY_KEYS}
+
+
 def list_runs(data_dir: Path) -> list[dict[str, Any]]:
     """Newest first: id, status, source, times and counts of every run."""
-    runs = []
-    for folder in sorted((data_dir / "runs").glob("*"), reverse=True):
-        if RUN_ID.match(folder.name) and (folder / MANIFEST).exists():
-            manifest = read_json(folder / MANIFEST)
-            runs.append({key: manifest.get(key) for key in (
-                "run_id", "status", "started_at", "finished_at", "source", "server_version",
-                "counts",
-            )})  # fmt: skip
-    return sorted(runs, key=lambda run: str(run["started_at"]), reverse=True)
+    return [summary(manifest) for manifest in manifests(data_dir)]
 
 
 def delete_run(data_dir: Path, run_id: str) -> None:

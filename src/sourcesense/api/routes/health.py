@@ -9,8 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sourcesense.api.deps import ClientDep, SettingsDep
-from sourcesense.store.rundir import read_json
-from sourcesense.store.runs import list_runs, run_dir
+from sourcesense.store.runs import manifests
 
 router = APIRouter(tags=["health"])
 
@@ -46,7 +45,7 @@ def _writable(folder: object) -> bool:
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(settings: SettingsDep) -> str:
     """Runs by status and per-kind extraction seconds, read from the run store."""
-    runs = await asyncio.to_thread(list_runs, settings.data_dir)
+    runs = await asyncio.to_thread(manifests, settings.data_dir)
     lines = ["# HELP sourcesense_runs_total Runs by status", "# TYPE sourcesense_runs_total gauge"]
     started = len(runs)
     by_status = {"completed": 0, "completed_with_warnings": 0, "failed": 0, "running": 0}
@@ -61,8 +60,7 @@ async def metrics(settings: SettingsDep) -> str:
     lines += ["# HELP sourcesense_stage_seconds Seconds spent per extraction kind",
               "# TYPE sourcesense_stage_seconds summary"]  # fmt: skip
     totals: dict[str, list[float]] = {}
-    for run in runs:
-        manifest = read_json(run_dir(settings.data_dir, run["run_id"]) / "manifest.json")
+    for manifest in runs:
         for kind, seconds in (manifest.get("timings") or {}).items():
             totals.setdefault(kind, []).append(float(seconds))
     for kind, values in sorted(totals.items()):
