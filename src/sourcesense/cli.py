@@ -136,6 +136,13 @@ def extract(
         bool, typer.Option(help="Sampled data profiling (reads table data, bounded)")
     ] = False,
     anonymize: Annotated[bool, typer.Option(help="Mask sampled values of PII columns")] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Recompute lineage, quality and output for every relation instead of copying "
+            "the previous run's for unchanged ones"
+        ),
+    ] = False,
     most_common_values: Annotated[
         bool, typer.Option(help="Keep pg_stats most common values (may be personal data)")
     ] = False,
@@ -184,8 +191,8 @@ def extract(
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
-        lineage=lineage, quality=quality, profile=profile, anonymize=anonymize, formats=formats,
-        transform_options=transform_options,
+        lineage=lineage, quality=quality, profile=profile, anonymize=anonymize,
+        incremental=not full_refresh, formats=formats, transform_options=transform_options,
     )  # fmt: skip
     run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)
     manifest = read_manifest(run_dir)

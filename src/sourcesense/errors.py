@@ -75,6 +75,13 @@ class ExtractionError(SourceSenseError):
     retryable = True
 
 
+class TransformError(SourceSenseError):
+    """A transformer could not turn the run into its format (recorded with the step)."""
+
+    exit_code = 9
+    http_status = 500
+
+
 class TransientError(SourceSenseError):
     """A failure worth retrying: a lost connection, a server restarting, too many clients."""
 

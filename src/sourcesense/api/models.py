@@ -49,6 +49,11 @@ class Options(BaseModel):
     profile: bool = False
     anonymize: bool = False
     estimate_sizes: bool = False
+    full_refresh: bool = Field(
+        default=False,
+        description="recompute every relation instead of copying the previous run's output "
+        "for unchanged ones",
+    )
     formats: list[str] = Field(default=["atlan", "openlineage"], max_length=10)
     webhook_url: HttpUrl | None = None
 

@@ -8,11 +8,14 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from sourcesense.lineage.edges import Edge, write_edges
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.incremental.reuse import commit, plan_reuse
+from sourcesense.lineage.edges import EDGES_FILE, Edge, write_edges
 from sourcesense.lineage.foreign_keys import foreign_key_edges
 from sourcesense.lineage.views import RelationKey, view_edges
 
 _VIEW_KINDS = {"view", "materialized_view"}
+_TARGET = ["catalog_name", "target_schema", "target_table"]
 _NEEDED: dict[str, list[str]] = {
     "relations": ["catalog_name", "schema_name", "table_name", "kind", "definition"],
     "columns": ["catalog_name", "schema_name", "table_name", "column_name", "ordinal"],
@@ -27,30 +30,47 @@ _NEEDED: dict[str, list[str]] = {
 }  # fmt: skip
 
 
-def build_lineage(run_dir: Path) -> list[str]:
-    """Write run_dir/lineage/edges.parquet (view and foreign-key edges); return warnings."""
+def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
+    """Write run_dir/lineage/edges.parquet (view and foreign-key edges); return warnings.
+
+    Edges belong to their target (the view, or the FK's referencing table); those of
+    relations unchanged since the previous run are copied from it (sourcesense.incremental).
+    """
+    reuse = plan_reuse(run_dir, "lineage", {}, incremental)
     warnings: list[str] = []
-    raw = {kind: _read_raw(run_dir, kind, warnings) for kind in _NEEDED}
-    edges: list[Edge] = []
-    found, view_warnings = _all_view_edges(
-        raw["relations"], raw["columns"], raw["view_dependencies"]
-    )
-    edges += found
-    warnings += view_warnings
-    found, fk_warnings = foreign_key_edges(raw["constraints"])
-    edges += found
-    warnings += fk_warnings
+    changed = set(reuse.recomputed) if reuse.keys else None
+    raw = {
+        kind: _read_raw(run_dir, kind, warnings, changed)
+        for kind in ("relations", "view_dependencies", "constraints")
+    }
+    needed = None
+    if changed is not None:
+        needed = changed | {_source_key(row) for row in raw["view_dependencies"]}
+    columns = _read_raw(run_dir, "columns", warnings, needed)
+    edges, unclean = _all_view_edges(raw["relations"], columns, raw["view_dependencies"], warnings)
+    for fk in raw["constraints"]:
+        found, fk_warnings = foreign_key_edges([fk])
+        edges += found
+        warnings += fk_warnings
+        unclean |= {relation_key(*_key(fk))} if fk_warnings else set()
+    if reuse.keys:
+        previous = pq.read_table(reuse.source(str(EDGES_FILE)))
+        edges += keep_keys(previous, reuse.keys, _TARGET).to_pylist()
     write_edges(run_dir, edges)
+    commit(run_dir, reuse, {str(EDGES_FILE): run_dir / EDGES_FILE}, unclean)
     return warnings
 
 
-def _read_raw(run_dir: Path, kind: str, warnings: list[str]) -> list[dict[str, Any]]:
+def _read_raw(
+    run_dir: Path, kind: str, warnings: list[str], only: set[str] | None
+) -> list[dict[str, Any]]:
     path = run_dir / "raw" / f"{kind}.parquet"
     if not path.exists():
         # A partial run still gets the lineage its other files allow.
         warnings.append(f"lineage: raw/{kind}.parquet missing; its edges are left out")
         return []
-    rows: list[dict[str, Any]] = pq.read_table(path, columns=_NEEDED[kind]).to_pylist()
+    table = pq.read_table(path, columns=_NEEDED[kind])
+    rows: list[dict[str, Any]] = (table if only is None else keep_keys(table, only)).to_pylist()
     return rows
 
 
@@ -58,7 +78,9 @@ def _all_view_edges(
     relations: list[dict[str, Any]],
     columns: list[dict[str, Any]],
     dependencies: list[dict[str, Any]],
-) -> tuple[list[Edge], list[str]]:
+    warnings: list[str],
+) -> tuple[list[Edge], set[str]]:
+    """Edges of every view among `relations`, and the keys of those that gave a warning."""
     definitions: dict[RelationKey, str | None] = {
         _key(row): row["definition"] for row in relations if row["kind"] in _VIEW_KINDS
     }
@@ -68,7 +90,7 @@ def _all_view_edges(
         sources_by_view[_key(row)].setdefault(source, set()).add(row["source_column"])
     columns_by_relation = _columns_by_relation(columns)
     edges: list[Edge] = []
-    warnings: list[str] = []
+    unclean: set[str] = set()
     for view in sorted(definitions.keys() | sources_by_view.keys()):
         found, view_warnings = view_edges(
             view,
@@ -79,7 +101,8 @@ def _all_view_edges(
         )
         edges += found
         warnings += view_warnings
-    return edges, warnings
+        unclean |= {relation_key(*view)} if view_warnings else set()
+    return edges, unclean
 
 
 def _columns_by_relation(columns: list[dict[str, Any]]) -> dict[RelationKey, list[str]]:
@@ -93,3 +116,7 @@ def _columns_by_relation(columns: list[dict[str, Any]]) -> dict[RelationKey, lis
 
 def _key(row: dict[str, Any]) -> RelationKey:
     return (row["catalog_name"], row["schema_name"], row["table_name"])
+
+
+def _source_key(row: dict[str, Any]) -> str:
+    return relation_key(row["catalog_name"], row["source_schema"], row["source_table"])

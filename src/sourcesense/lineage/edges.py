@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sourcesense.store.rundir import write_table
 
 EDGES_FILE = Path("lineage") / "edges.parquet"
 
@@ -66,16 +67,9 @@ def edge(
 def write_edges(run_dir: Path, edges: list[Edge]) -> Path:
     """Write lineage/edges.parquet under a temporary name, then rename it into place."""
     path = run_dir / EDGES_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Sorted so two builds over the same run give byte-comparable rows.
     ordered = sorted(edges, key=lambda row: tuple(row[name] or "" for name in _SORT_KEY))
-    table = pa.Table.from_pylist(ordered, schema=EDGE_SCHEMA)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_table(path, pa.Table.from_pylist(ordered, schema=EDGE_SCHEMA))
     return path
 
 

@@ -8,19 +8,22 @@ for the manifest.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sourcesense.errors import ConfigError
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.incremental.reuse import Reuse, commit, plan_reuse
 from sourcesense.quality import pii
-from sourcesense.quality.findings import schema_findings
+from sourcesense.quality.findings import finding_order, schema_findings
 from sourcesense.quality.options import QualityOptions
-from sourcesense.quality.profiling import profile_tables
+from sourcesense.quality.profiling import SAMPLED_KINDS, profile_tables
 from sourcesense.quality.sampling import TableSample
 from sourcesense.quality.schemas import FINDINGS_SCHEMA, PROFILE_SCHEMA
 from sourcesense.quality.statistics import (
@@ -33,7 +36,9 @@ from sourcesense.quality.statistics import (
 )
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source
+from sourcesense.store.rundir import write_table
 
+QUALITY_STEP = "data_quality"
 QUALITY_DIR = "quality"
 PROFILES_FILE = "column_profiles.parquet"
 FINDINGS_FILE = "findings.parquet"
@@ -51,6 +56,9 @@ def check_options(options: QualityOptions) -> None:
 
 
 WRITE_BATCH = 20_000
+_PROFILE_ORDER: list[tuple[str, Literal["ascending", "descending"]]] = [
+    (name, "ascending") for name in ("catalog_name", "schema_name", "table_name", "ordinal")
+]
 
 
 def assess(
@@ -58,11 +66,15 @@ def assess(
     source: Source | None,
     options: QualityOptions,
     settings: Settings | None = None,
+    incremental: bool = True,
 ) -> list[str]:
-    """Assess a finished extraction run; returns warnings for the manifest."""
+    """Assess a finished extraction run; returns warnings for the manifest. Relations
+    unchanged since the previous run keep its profiles and findings (sourcesense.incremental):
+    only the changed ones are profiled."""
     check_options(options)
+    reuse = plan_reuse(run_dir, QUALITY_STEP, asdict(options), incremental)
     warnings: list[str] = []
-    raw = read_raw(run_dir, warnings)
+    raw = read_raw(run_dir, warnings, set(reuse.recomputed) if reuse.keys else None)
     tables = load_tables(raw)
     samples: dict[TableKey, TableSample] = {}
     if options.profile and source is None:
@@ -70,11 +82,38 @@ def assess(
     elif options.profile and source is not None:
         samples = profile_tables(source, tables, options, settings or get_settings(), warnings)
     rows = profile_rows(tables, statistics_profiles(raw, tables), samples, options)
-    folder = run_dir / QUALITY_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomically(folder / PROFILES_FILE, rows, PROFILE_SCHEMA)
-    write_atomically(folder / FINDINGS_FILE, schema_findings(raw), FINDINGS_SCHEMA)
+    profiles = _as_table(rows, PROFILE_SCHEMA)
+    findings = schema_findings(raw)
+    if reuse.keys:
+        previous = pq.read_table(reuse.source(f"{QUALITY_DIR}/{PROFILES_FILE}"))
+        profiles = pa.concat_tables([profiles, keep_keys(previous, reuse.keys)])
+        findings = sorted(findings + _reused_findings(reuse), key=finding_order)
+    write_table(run_dir / QUALITY_DIR / PROFILES_FILE, profiles.sort_by(_PROFILE_ORDER))
+    write_table(run_dir / QUALITY_DIR / FINDINGS_FILE, _as_table(findings, FINDINGS_SCHEMA))
+    files = {f"{QUALITY_DIR}/{name}": run_dir / QUALITY_DIR / name
+             for name in (PROFILES_FILE, FINDINGS_FILE)}  # fmt: skip
+    commit(run_dir, reuse, files, _unprofiled(tables, samples) if options.profile else ())
     return warnings
+
+
+def _reused_findings(reuse: Reuse) -> list[dict[str, Any]]:
+    """The previous run's findings about unchanged relations; sequences are checked anew (their
+    last values move without any change to a relation)."""
+    previous = keep_keys(pq.read_table(reuse.source(f"{QUALITY_DIR}/{FINDINGS_FILE}")), reuse.keys)
+    found: list[dict[str, Any]] = previous.filter(
+        pc.field("check") != "sequence_near_max"
+    ).to_pylist()
+    return found
+
+
+def _unprofiled(tables: list[TableInfo], samples: dict[TableKey, TableSample]) -> list[str]:
+    """Tables profiling would read but did not (budget, timeout, privilege): tried again next
+    run rather than reused."""
+    return [
+        relation_key(*table.key)
+        for table in tables
+        if table.relation["kind"] in SAMPLED_KINDS and table.columns and table.key not in samples
+    ]
 
 
 def _sample_fields(sample: TableSample, column: str) -> dict[str, Any]:
@@ -125,15 +164,10 @@ def profile_rows(
             yield row
 
 
-def write_atomically(path: Path, rows: Iterable[dict[str, Any]], schema: pa.Schema) -> None:
-    """Write in batches under a temporary name in the same folder, then rename: never a half
-    file, and never a whole catalog's profiles in memory at once."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            iterator = iter(rows)
-            while batch := list(itertools.islice(iterator, WRITE_BATCH)):
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _as_table(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows into Arrow in batches: never a whole catalog's profiles as dicts at once."""
+    iterator = iter(rows)
+    batches = []
+    while batch := list(itertools.islice(iterator, WRITE_BATCH)):
+        batches.append(pa.RecordBatch.from_pylist(batch, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)

@@ -176,8 +176,10 @@ def schema_findings(raw: RawData) -> list[Finding]:
         *duplicate_indexes(raw),
         *sequences_near_max(raw),
     ]
-    return sorted(
-        found,
-        key=lambda f: (f["catalog_name"], f["schema_name"], f["table_name"] or "", f["check"],
-                       f["object_name"]),
-    )  # fmt: skip
+    return sorted(found, key=finding_order)
+
+
+def finding_order(finding: Finding) -> tuple[str, ...]:
+    """Findings sort by where, then what."""
+    return (finding["catalog_name"], finding["schema_name"], finding["table_name"] or "",
+            finding["check"], finding["object_name"])  # fmt: skip

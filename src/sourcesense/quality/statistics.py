@@ -12,7 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
 
 TableKey = tuple[str, str, str]  # catalog, schema, table
 
@@ -59,25 +62,36 @@ class RawData:
     sequences: list[dict[str, Any]]
 
 
-def read_raw(run_dir: Path, warnings: list[str]) -> RawData:
-    """The raw files quality needs; a missing one counts as empty, with a warning."""
+def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -> RawData:
+    """The raw files quality needs; a missing one counts as empty, with a warning. With
+    `only` (relation keys), just those relations' rows, plus the columns sequences own."""
 
-    def rows(kind: str) -> list[dict[str, Any]]:
+    def table(kind: str) -> pa.Table | None:
         path = run_dir / "raw" / f"{kind}.parquet"
         if not path.exists():
             warnings.append(f"quality: raw/{kind}.parquet is missing; checks using it skipped")
-            return []
+            return None
         # Only the fields quality reads: columns.parquet alone can hold millions of rows.
-        data: list[dict[str, Any]] = pq.read_table(path, columns=NEEDED.get(kind)).to_pylist()
+        return pq.read_table(path, columns=NEEDED.get(kind))
+
+    def rows(found: pa.Table | None, keys: set[str] | None) -> list[dict[str, Any]]:
+        if found is None:
+            return []
+        data: list[dict[str, Any]] = (found if keys is None else keep_keys(found, keys)).to_pylist()
         return data
 
+    sequences = rows(table("sequences"), None)
+    owners = {
+        relation_key(seq["catalog_name"], seq["owned_by_schema"], seq["owned_by_table"])
+        for seq in sequences
+    }
     return RawData(
-        relations=rows("relations"),
-        columns=rows("columns"),
-        column_stats=rows("column_stats"),
-        constraints=rows("constraints"),
-        indexes=rows("indexes"),
-        sequences=rows("sequences"),
+        relations=rows(table("relations"), only),
+        columns=rows(table("columns"), None if only is None else only | owners),
+        column_stats=rows(table("column_stats"), only),
+        constraints=rows(table("constraints"), only),
+        indexes=rows(table("indexes"), only),
+        sequences=sequences,
     )
 
 

@@ -52,6 +52,17 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def write_table(path: Path, table: pa.Table) -> None:
+    """One Parquet file, written under a temporary name in its folder and renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary(path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class ParquetSink:
     """One Parquet writer per kind under a folder, each file renamed into place on close."""
 

@@ -14,12 +14,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.incremental.lines import LineFiles, PreviousLines
+from sourcesense.incremental.reuse import commit, plan_reuse
+from sourcesense.quality.assess import QUALITY_STEP
 from sourcesense.store.history import previous_run
-from sourcesense.store.readers import raw, read_rows
+from sourcesense.store.readers import raw
 from sourcesense.transform.context import TransformContext, TransformOutput, write_json_lines
 
 Entity = dict[str, Any]
@@ -38,7 +43,15 @@ COLUMN_PARENT = {
 }
 
 
-def default_connection(manifest: dict[str, Any]) -> str:
+def default_connection(run_dir: Path, manifest: dict[str, Any]) -> str:
+    """The connection of the first run of this scope, so that re-runs describe the same
+    assets: `default/postgres/<epoch seconds of that run>`."""
+    previous = previous_run(run_dir.parent.parent, manifest)
+    if previous is not None:
+        formats = previous.get("steps", {}).get("transformation", {}).get("formats", {})
+        inherited = formats.get("atlan", {}).get("connection")
+        if inherited:
+            return str(inherited)
     epoch = int(datetime.fromisoformat(manifest["started_at"]).timestamp())
     return f"default/postgres/{epoch}"
 
@@ -48,46 +61,86 @@ def ref(type_name: str, qualified_name: str) -> dict[str, Any]:
 
 
 def transform_atlan(ctx: TransformContext) -> TransformOutput:
-    connection = ctx.options.get("atlan_connection") or default_connection(ctx.manifest)
+    connection = ctx.options.get("atlan_connection") or default_connection(
+        ctx.run_dir, ctx.manifest
+    )
     batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
-    writer = EntityWriter(ctx.out_dir, batch)
+    reuse = plan_reuse(ctx.run_dir, "atlan", {"connection": connection}, ctx.incremental,
+                       reads=[QUALITY_STEP])  # fmt: skip
+    previous = PreviousLines(
+        reuse.source("transformed/atlan") if reuse.keys else ctx.out_dir, _index(reuse.previous),
+        reuse.keys,
+    )  # fmt: skip
+    remove_stale = ctx.options.get("atlan_remove_stale") == "true"
+    writer = EntityWriter(ctx.out_dir, batch, previous, keep_names=remove_stale)
     try:
-        for entity in iter_entities(ctx.run_dir, connection):
-            writer.add(entity)
+        for relation, type_name, entity in atlan_items(ctx.run_dir, connection, reuse.keys):
+            writer.add(relation, type_name, entity)
     finally:
-        writer.close()
-    warnings: list[str] = []
-    if ctx.options.get("atlan_remove_stale") == "true":
-        deletions, warnings = stale_assets(ctx.run_dir, ctx.manifest, ctx.options, writer.names)
+        writer.close(_index(ctx.run_dir))
+        previous.close()
+    files = {f"transformed/atlan/{name}": ctx.out_dir / name for name in writer.lines.files()}
+    commit(ctx.run_dir, reuse, files | {str(_INDEX): _index(ctx.run_dir)})
+    output = TransformOutput(files=writer.files, entities=writer.lines.lines,
+                             details={"connection": connection})  # fmt: skip
+    if writer.names is not None:
+        deletions, output.warnings = stale_assets(
+            ctx.run_dir, ctx.manifest, ctx.options, writer.names
+        )
         if deletions is not None:
             write_json_lines(ctx.out_dir / "deletions.json", deletions)
-            writer.files += 1
-    return TransformOutput(files=writer.files, entities=len(writer.names), warnings=warnings)
+            output.files += 1
+    return output
+
+
+_INDEX = Path("incremental") / "atlan.lines.parquet"
+
+
+def _index(run_dir: Path | None) -> Path:
+    return (run_dir or Path()) / _INDEX
 
 
 class EntityWriter:
-    """Streams entities into transformed/atlan/<typeName>/entities.json (and bulk batches),
-    keeping only their names: a catalog of 200,000 columns never sits in memory whole."""
+    """Streams entities into transformed/atlan/<typeName>/entities.json (and bulk batches):
+    a catalog of 200,000 columns never sits in memory whole. An entity given as None is
+    copied, as it was, from the previous run's file. Names are kept only when asked for."""
 
-    def __init__(self, folder: Path, batch_size: int) -> None:
-        self.folder, self.batch_size = folder, batch_size
-        self.handles: dict[str, TextIO] = {}
-        self.names: set[tuple[str, str]] = set()
-        self.batch: list[Entity] = []
+    def __init__(
+        self, folder: Path, batch_size: int, previous: PreviousLines, keep_names: bool
+    ) -> None:
+        self.folder, self.batch_size, self.previous = folder, batch_size, previous
+        self.lines = LineFiles(folder)
+        self.names: set[tuple[str, str]] | None = set() if keep_names else None
+        self.batch: list[str] = []
         self.batches = 0
-        self.files = 0
 
-    def add(self, entity: Entity) -> None:
-        type_name = entity["typeName"]
-        if type_name not in self.handles:
-            (self.folder / type_name).mkdir(parents=True, exist_ok=True)
-            path = self.folder / type_name / "entities.json"
-            self.handles[type_name] = path.open("w", encoding="utf-8")
-            self.files += 1
-        self.handles[type_name].write(json.dumps(entity, ensure_ascii=False) + "\n")
-        self.names.add((type_name, entity["attributes"]["qualifiedName"]))
+    @property
+    def files(self) -> int:
+        return len(self.lines.files()) + self.batches
+
+    def add(self, relation: str | None, type_name: str, entity: Entity | None) -> None:
+        file = f"{type_name}/entities.json"
+        if entity is None:
+            assert relation is not None
+            for count, data in self.previous.take(file, relation):
+                self.lines.copy(file, relation, count, data)
+                if self.batch_size > 0 or self.names is not None:
+                    for line in data.decode("utf-8").splitlines():
+                        self._remember(type_name, line, None)
+            return
+        line = json.dumps(entity, ensure_ascii=False)
+        self.lines.write(file, relation, line)
+        self._remember(type_name, line, entity)
+
+    def _remember(self, type_name: str, line: str, entity: Entity | None) -> None:
+        if self.names is not None:
+            found = entity or json.loads(line)
+            self.names.add((type_name, found["attributes"]["qualifiedName"]))
+        self._to_batch(line)
+
+    def _to_batch(self, line: str) -> None:
         if self.batch_size > 0:
-            self.batch.append(entity)
+            self.batch.append(line)
             if len(self.batch) >= self.batch_size:
                 self._flush_batch()
 
@@ -98,15 +151,14 @@ class EntityWriter:
         self.batches += 1
         folder = self.folder / "bulk"
         folder.mkdir(exist_ok=True)
-        payload = json.dumps({"entities": self.batch}, ensure_ascii=False)
+        # What json.dumps({"entities": [...]}) writes, from the entities' own lines.
+        payload = '{"entities": [' + ", ".join(self.batch) + "]}"
         (folder / f"batch-{self.batches:05d}.json").write_text(payload, encoding="utf-8")
-        self.files += 1
         self.batch = []
 
-    def close(self) -> None:
+    def close(self, index: Path) -> None:
         self._flush_batch()
-        for handle in self.handles.values():
-            handle.close()
+        self.lines.close(index)
 
 
 def stale_assets(
@@ -135,19 +187,39 @@ def stale_assets(
     return gone, []
 
 
+# (relation key or None, typeName, the entity or None to copy the previous run's)
+Item = tuple[str | None, str, Entity | None]
+
+
 def iter_entities(run_dir: Path, connection: str) -> Iterator[Entity]:
     """Every entity, in parent-before-child order."""
+    for _, _, entity in atlan_items(run_dir, connection):
+        if entity is not None:
+            yield entity
+
+
+def atlan_items(
+    run_dir: Path, connection: str, reused: frozenset[str] = frozenset()
+) -> Iterator[Item]:
+    """Every entity in parent-before-child order; those of the relations in `reused` (their
+    own and their columns') as None, to be copied from the previous run."""
     base = {"connectorName": "postgres", "connectionQualifiedName": connection}
     relations = raw(run_dir, "relations")
     for db in raw(run_dir, "databases"):
         qualified_name = f"{connection}/{db['catalog_name']}"
-        yield _entity(
-            "Database", db["catalog_name"], qualified_name, base, description=db["comment"]
+        yield (
+            None,
+            "Database",
+            _entity(
+                "Database", db["catalog_name"], qualified_name, base, description=db["comment"]
+            ),
         )
-    yield from _schema_entities(run_dir, relations, connection, base)
-    yield from _relation_entities(relations, connection, base)
-    yield from _column_entities(run_dir, relations, connection, base)
-    yield from _routine_entities(raw(run_dir, "routines"), connection, base)
+    for entity in _schema_entities(run_dir, relations, connection, base):
+        yield None, "Schema", entity
+    yield from _relation_items(relations, connection, base, reused)
+    yield from _column_items(run_dir, relations, connection, base, reused)
+    for entity in _routine_entities(raw(run_dir, "routines"), connection, base):
+        yield None, entity["typeName"], entity
 
 
 def _entity(
@@ -191,12 +263,17 @@ def _schema_entities(
     return out
 
 
-def _relation_entities(
-    relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
-) -> list[Entity]:
+def _relation_items(
+    relations: list[dict[str, Any]], connection: str, base: dict[str, Any],
+    reused: frozenset[str],
+) -> Iterator[Item]:  # fmt: skip
     by_name = {(r["catalog_name"], r["schema_name"], r["table_name"]): r for r in relations}
-    out = []
     for rel in relations:
+        key = relation_key(rel["catalog_name"], rel["schema_name"], rel["table_name"])
+        type_name = "TablePartition" if rel["is_partition"] else TABLE_TYPES[rel["kind"]]
+        if key in reused:
+            yield key, type_name, None
+            continue
         ctx = _context(connection, rel["catalog_name"], rel["schema_name"])
         qn = f"{ctx['schemaQualifiedName']}/{rel['table_name']}"
         attributes = ctx | {
@@ -211,13 +288,11 @@ def _relation_entities(
             }
         if rel["is_partition"]:
             attributes |= _partition_parent(rel, by_name, ctx["databaseQualifiedName"])
-            out.append(_entity("TablePartition", rel["table_name"], qn, base, **attributes))
-            continue
-        if rel["kind"] in ("view", "materialized_view"):
-            attributes["definition"] = rel["definition"]
-        attributes["atlanSchema"] = ref("Schema", ctx["schemaQualifiedName"])
-        out.append(_entity(TABLE_TYPES[rel["kind"]], rel["table_name"], qn, base, **attributes))
-    return out
+        else:
+            if rel["kind"] in ("view", "materialized_view"):
+                attributes["definition"] = rel["definition"]
+            attributes["atlanSchema"] = ref("Schema", ctx["schemaQualifiedName"])
+        yield key, type_name, _entity(type_name, rel["table_name"], qn, base, **attributes)
 
 
 def _partition_parent(
@@ -239,48 +314,75 @@ COLUMN_FIELDS = [
 ]  # fmt: skip
 
 
-def _column_entities(
-    run_dir: Path, relations: list[dict[str, Any]], connection: str, base: dict[str, Any]
-) -> Iterator[Entity]:
+def _column_items(
+    run_dir: Path, relations: list[dict[str, Any]], connection: str, base: dict[str, Any],
+    reused: frozenset[str],
+) -> Iterator[Item]:  # fmt: skip
+    """Column entities in columns.parquet order; each reused relation's columns are copied
+    where that order puts them, so the file reads as if every column were built anew."""
     parent_type = {
         (r["catalog_name"], r["schema_name"], r["table_name"]): TABLE_TYPES[r["kind"]]
         for r in relations
     }
-    primary, foreign = _key_columns(run_dir)
-    profiles = _profiles(run_dir)
-    for col in _batched_rows(run_dir / "raw" / "columns.parquet", COLUMN_FIELDS):
+    order = [relation_key(*key) for key in parent_type]
+    only = set(order) - reused if reused else None
+    position = {key: index for index, key in enumerate(order)}
+    primary, foreign = _key_columns(run_dir, only)
+    profiles = _profiles(run_dir, only)
+    copied = 0  # relations before this position have had their reused columns copied
+    for col in _batched_rows(run_dir / "raw" / "columns.parquet", COLUMN_FIELDS, only):
         key = (col["catalog_name"], col["schema_name"], col["table_name"])
-        ctx = _context(connection, col["catalog_name"], col["schema_name"])
-        type_name = parent_type[key]
-        parent_qn = f"{ctx['schemaQualifiedName']}/{col['table_name']}"
-        name_key = "tableName" if type_name == "Table" else "viewName"
+        here = position[relation_key(*key)]
+        for earlier in order[copied:here]:
+            if earlier in reused:
+                yield earlier, "Column", None
+        copied = max(copied, here + 1)
         full = (*key, col["column_name"])
-        attributes = (
-            ctx
-            | {
-                "description": col["comment"],
-                "dataType": col["data_type"],
-                "order": col["ordinal"],
-                "isNullable": col["is_nullable"],
-                "isPrimary": full in primary,
-                "isForeign": full in foreign,
-                "maxLength": col["max_length"],
-                "precision": col["numeric_precision"],
-                "numericScale": col["numeric_scale"],
-                name_key: col["table_name"],
-                name_key.replace("Name", "QualifiedName"): parent_qn,
-                COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
-            }
-            | profiles.get(full, {})
-        )
-        yield _entity("Column", col["column_name"], f"{parent_qn}/{col['column_name']}", base,
-                      **attributes)  # fmt: skip
+        yield relation_key(*key), "Column", _column_entity(
+            col, connection, base, parent_type[key], full in primary, full in foreign,
+            profiles.get(full, {}),
+        )  # fmt: skip
+    for rest in order[copied:]:
+        if rest in reused:
+            yield rest, "Column", None
 
 
-def _key_columns(run_dir: Path) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
+def _column_entity(
+    col: dict[str, Any], connection: str, base: dict[str, Any], type_name: str,
+    primary: bool, foreign: bool, profile: dict[str, Any],
+) -> Entity:  # fmt: skip
+    ctx = _context(connection, col["catalog_name"], col["schema_name"])
+    parent_qn = f"{ctx['schemaQualifiedName']}/{col['table_name']}"
+    name_key = "tableName" if type_name == "Table" else "viewName"
+    attributes = (
+        ctx
+        | {
+            "description": col["comment"],
+            "dataType": col["data_type"],
+            "order": col["ordinal"],
+            "isNullable": col["is_nullable"],
+            "isPrimary": primary,
+            "isForeign": foreign,
+            "maxLength": col["max_length"],
+            "precision": col["numeric_precision"],
+            "numericScale": col["numeric_scale"],
+            name_key: col["table_name"],
+            name_key.replace("Name", "QualifiedName"): parent_qn,
+            COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
+        }
+        | profile
+    )
+    return _entity("Column", col["column_name"], f"{parent_qn}/{col['column_name']}", base,
+                   **attributes)  # fmt: skip
+
+
+def _key_columns(
+    run_dir: Path, only: set[str] | None
+) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
     primary: set[tuple[str, ...]] = set()
     foreign: set[tuple[str, ...]] = set()
-    for con in raw(run_dir, "constraints"):
+    fields = ["catalog_name", "schema_name", "table_name", "constraint_type", "columns"]
+    for con in _rows(run_dir / "raw" / "constraints.parquet", fields, only):
         target = primary if con["constraint_type"] == "primary_key" else foreign
         if con["constraint_type"] in ("primary_key", "foreign_key"):
             for column in con["columns"]:
@@ -303,9 +405,11 @@ QUALITY_ATTRIBUTES = {
 }
 
 
-def _profiles(run_dir: Path) -> dict[tuple[str, ...], dict[str, Any]]:
+def _profiles(run_dir: Path, only: set[str] | None) -> dict[tuple[str, ...], dict[str, Any]]:
     found: dict[tuple[str, ...], dict[str, Any]] = {}
-    for row in read_rows(run_dir, "quality/column_profiles.parquet"):
+    fields = ["catalog_name", "schema_name", "table_name", "column_name", "null_fraction",
+              *QUALITY_ATTRIBUTES]  # fmt: skip
+    for row in _rows(run_dir / "quality" / "column_profiles.parquet", fields, only):
         key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
         attributes = {atlan: row.get(field) for field, atlan in QUALITY_ATTRIBUTES.items()}
         if attributes["columnDistinctValuesCountLong"] is not None:
@@ -388,9 +492,21 @@ def split_arguments(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def _batched_rows(path: Path, columns: list[str]) -> Iterator[dict[str, Any]]:
-    """Rows of a Parquet file, a record batch at a time: bounded memory on any catalog."""
+def _batched_rows(
+    path: Path, columns: list[str], only: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Rows of a Parquet file, a record batch at a time: bounded memory on any catalog. With
+    `only`, just the rows of those relations."""
     if not path.exists():
         return
     for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=columns):
-        yield from batch.to_pylist()
+        table = pa.Table.from_batches([batch])
+        yield from (table if only is None else keep_keys(table, only)).to_pylist()
+
+
+def _rows(path: Path, columns: list[str], only: set[str] | None) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    table = pq.read_table(path, columns=columns)
+    rows: list[dict[str, Any]] = (table if only is None else keep_keys(table, only)).to_pylist()
+    return rows

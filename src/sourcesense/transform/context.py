@@ -15,6 +15,8 @@ class TransformContext:
     out_dir: Path  # transformed/<name>/, empty; write files here
     manifest: dict[str, Any]
     options: dict[str, str] = field(default_factory=dict)
+    # False for a full refresh: nothing may be copied from an earlier run.
+    incremental: bool = True
 
 
 @dataclass
@@ -22,6 +24,7 @@ class TransformOutput:
     files: int = 0
     entities: int = 0
     warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # added to the manifest entry
 
 
 Transformer = Callable[[TransformContext], TransformOutput]

@@ -6,10 +6,14 @@ ownership, dataSource and (views, when lineage ran) columnLineage.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from openlineage.client.event_v2 import DatasetEvent, StaticDataset
 from openlineage.client.facet_v2 import (
     DatasetFacet,
@@ -22,11 +26,19 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.serde import Serde
 
 from sourcesense import __version__
-from sourcesense.store.readers import raw, read_rows
-from sourcesense.transform.context import TransformContext, TransformOutput, write_json_lines
+from sourcesense.errors import TransformError
+from sourcesense.incremental.fingerprints import (
+    KEY_FIELDS,
+    keep_keys,
+    relation_key,
+)
+from sourcesense.incremental.lines import LineFiles, PreviousLines
+from sourcesense.incremental.reuse import commit, plan_reuse
+from sourcesense.store.readers import raw
+from sourcesense.transform.context import TransformContext, TransformOutput
 
+OPENLINEAGE_VERSION = version("openlineage-python")
 PRODUCER = f"https://github.com/sourcesense/sourcesense/tree/v{__version__}"
-Key = tuple[str, str, str]
 
 
 def namespace(manifest: dict[str, Any]) -> str:
@@ -34,30 +46,77 @@ def namespace(manifest: dict[str, Any]) -> str:
     return f"postgres://{source.get('host') or 'localhost'}:{source.get('port') or 5432}"
 
 
+_EVENTS = "events.jsonl"
+_INDEX = Path("incremental") / "openlineage.lines.parquet"
+_TIME_PREFIX = b'{"eventTime": "'
+
+
 def transform_openlineage(ctx: TransformContext) -> TransformOutput:
-    events = build_events(ctx.run_dir, ctx.manifest)
-    write_json_lines(ctx.out_dir / "events.jsonl", [Serde.to_dict(event) for event in events])
-    return TransformOutput(files=1, entities=len(events))
+    """One event per table and view. Those unchanged since the previous run are copied from it
+    with this run's eventTime (sourcesense.incremental)."""
+    reuse = plan_reuse(ctx.run_dir, "openlineage", {"openlineage": OPENLINEAGE_VERSION},
+                       ctx.incremental, reads=["lineage"])  # fmt: skip
+    folder = reuse.source("transformed/openlineage") if reuse.keys else ctx.out_dir
+    previous = PreviousLines(folder, (reuse.previous or ctx.run_dir) / _INDEX, reuse.keys)
+    reused = frozenset(key for key in reuse.keys if previous.has(_EVENTS, key))
+    lines = LineFiles(ctx.out_dir)
+    event_time = ctx.manifest.get("finished_at") or ctx.manifest["started_at"]
+    try:
+        for key, event in _events(ctx.run_dir, ctx.manifest, reused, event_time):
+            if event is None:
+                _copy(previous, lines, key, event_time)
+            else:
+                line = json.dumps(Serde.to_dict(event), ensure_ascii=False, default=str)
+                lines.write(_EVENTS, key, line)
+    finally:
+        lines.close(ctx.run_dir / _INDEX)
+        previous.close()
+    files = {f"transformed/openlineage/{_EVENTS}": ctx.out_dir / _EVENTS}
+    commit(ctx.run_dir, reuse, files | {str(_INDEX): ctx.run_dir / _INDEX})
+    return TransformOutput(files=1, entities=lines.lines)
+
+
+def _copy(previous: PreviousLines, lines: LineFiles, key: str, event_time: str) -> None:
+    """Copy the relation's previous event with this run's eventTime."""
+    for count, data in previous.take(_EVENTS, key):
+        end = data.find(b'"', len(_TIME_PREFIX))
+        if count != 1 or not data.startswith(_TIME_PREFIX) or end < 0:
+            # Events are written by the same library version (part of the signature).
+            name = key.replace("\x1f", ".")
+            raise TransformError(f"the previous run's event of {name} cannot be copied")
+        lines.copy(_EVENTS, key, 1, _TIME_PREFIX + event_time.encode() + data[end:])
 
 
 def build_events(run_dir: Path, manifest: dict[str, Any]) -> list[DatasetEvent]:
+    event_time = manifest.get("finished_at") or manifest["started_at"]
+    return [event for _, event in _events(run_dir, manifest, frozenset(), event_time) if event]
+
+
+def _events(
+    run_dir: Path, manifest: dict[str, Any], reused: frozenset[str], event_time: str
+) -> Iterator[tuple[str, DatasetEvent | None]]:
+    """(relation key, its event) of every table and view in relations.parquet order; the
+    event is None for the relations in `reused`."""
+    relations = [rel for rel in raw(run_dir, "relations") if not rel["is_partition"]]
+    keys = [relation_key(r["catalog_name"], r["schema_name"], r["table_name"]) for r in relations]
+    only = set(keys) - reused if reused else None
     ns = namespace(manifest)
-    columns: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    columns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     fields = ["catalog_name", "schema_name", "table_name", "column_name", "data_type", "comment",
               "ordinal"]  # fmt: skip
-    for col in raw(run_dir, "columns", fields):
-        columns[(col["catalog_name"], col["schema_name"], col["table_name"])].append(col)
-    lineage = _column_lineage(run_dir, ns)
-    event_time = manifest.get("finished_at") or manifest["started_at"]
-    events = []
-    for rel in raw(run_dir, "relations"):
-        if rel["is_partition"]:
-            continue  # partitions roll up into their parent dataset
-        key = (rel["catalog_name"], rel["schema_name"], rel["table_name"])
+    for col in _rows(run_dir, "raw/columns.parquet", fields, only):
+        columns[relation_key(col["catalog_name"], col["schema_name"], col["table_name"])].append(
+            col
+        )
+    lineage = _column_lineage(run_dir, ns, only)
+    for rel, key in zip(relations, keys, strict=True):
+        if key in reused:
+            yield key, None
+            continue
+        name = f"{rel['catalog_name']}.{rel['schema_name']}.{rel['table_name']}"
         facets = _facets(rel, columns[key], ns, lineage.get(key))
-        dataset = StaticDataset(namespace=ns, name=".".join(key), facets=facets)
-        events.append(DatasetEvent(eventTime=event_time, producer=PRODUCER, dataset=dataset))
-    return events
+        dataset = StaticDataset(namespace=ns, name=name, facets=facets)
+        yield key, DatasetEvent(eventTime=event_time, producer=PRODUCER, dataset=dataset)
 
 
 def _facets(
@@ -97,15 +156,18 @@ def _facets(
     return facets
 
 
-def _column_lineage(run_dir: Path, ns: str) -> dict[Key, dict[str, column_lineage_dataset.Fields]]:
+def _column_lineage(
+    run_dir: Path, ns: str, only: set[str] | None
+) -> dict[str, dict[str, column_lineage_dataset.Fields]]:
     """lineage/edges.parquet column edges of views, grouped by target dataset and column."""
-    grouped: dict[Key, dict[str, list[column_lineage_dataset.InputField]]] = defaultdict(
+    grouped: dict[str, dict[str, list[column_lineage_dataset.InputField]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for edge in read_rows(run_dir, "lineage/edges.parquet"):
+    target_fields = ["catalog_name", "target_schema", "target_table"]
+    for edge in _rows(run_dir, "lineage/edges.parquet", None, only, target_fields):
         if edge["edge_kind"] != "view" or edge["level"] != "column":
             continue
-        target = (edge["catalog_name"], edge["target_schema"], edge["target_table"])
+        target = relation_key(edge["catalog_name"], edge["target_schema"], edge["target_table"])
         source = f"{edge['catalog_name']}.{edge['source_schema']}.{edge['source_table']}"
         transformation = column_lineage_dataset.Transformation(
             type="DIRECT" if edge["transformation"] != "aggregate" else "INDIRECT",
@@ -130,3 +192,18 @@ def _column_lineage(run_dir: Path, ns: str) -> dict[Key, dict[str, column_lineag
         }
         for target, by_column in grouped.items()
     }
+
+
+def _rows(
+    run_dir: Path, relative: str, columns: list[str] | None, only: set[str] | None,
+    key_fields: list[str] = KEY_FIELDS,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Rows of a run's Parquet file, just those of the relations in `only` when given."""
+    path = run_dir / relative
+    if not path.exists():
+        return []
+    table = pq.read_table(path, columns=columns)
+    if only is not None:
+        table = keep_keys(table, only, key_fields)
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows

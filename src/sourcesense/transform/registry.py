@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sourcesense.errors import ConfigError, SourceSenseError
+from sourcesense.incremental.reuse import step_summary
 from sourcesense.store.rundir import read_json
 from sourcesense.transform.atlan import transform_atlan
 from sourcesense.transform.context import TransformContext, Transformer
@@ -46,27 +47,28 @@ def check_formats(names: list[str]) -> None:
 
 
 def run_transformers(
-    run_dir: Path, names: list[str], options: dict[str, str] | None = None
-) -> dict[str, dict[str, Any]]:
+    run_dir: Path, names: list[str], options: dict[str, str] | None = None,
+    incremental: bool = True,
+) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Run each named transformer into transformed/<name>/ (replaced whole, atomically)."""
     registry = available_transformers()
     manifest = read_json(run_dir / "manifest.json")
     results: dict[str, dict[str, Any]] = {}
     for name in names:
-        results[name] = _run_one(name, registry[name], run_dir, manifest, options or {})
+        context = TransformContext(run_dir, Path(), manifest, options or {}, incremental)
+        results[name] = _run_one(name, registry[name], context)
     return results
 
 
-def _run_one(
-    name: str, transformer: Transformer, run_dir: Path, manifest: dict[str, Any],
-    options: dict[str, str],
-) -> dict[str, Any]:  # fmt: skip
+def _run_one(name: str, transformer: Transformer, context: TransformContext) -> dict[str, Any]:
+    run_dir = context.run_dir
     final = run_dir / "transformed" / name
     staging = run_dir / "transformed" / f".{name}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    context.out_dir = staging
     try:
-        output = transformer(TransformContext(run_dir, staging, manifest, options))
+        output = transformer(context)
     except SourceSenseError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         return {"status": "failed", "error": exc.message}
@@ -75,5 +77,9 @@ def _run_one(
         return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
     shutil.rmtree(final, ignore_errors=True)
     os.replace(staging, final)
-    return {"status": "completed", "files": output.files, "entities": output.entities,
-            "warnings": output.warnings}  # fmt: skip
+    summary = step_summary(run_dir, name)
+    return {
+        "status": "completed", "files": output.files, "entities": output.entities,
+        "warnings": output.warnings, **output.details,
+        **({"incremental": summary} if summary else {}),
+    }  # fmt: skip

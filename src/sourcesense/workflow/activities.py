@@ -15,6 +15,7 @@ from sourcesense.errors import SourceSenseError
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
+from sourcesense.incremental.reuse import step_summary
 from sourcesense.lineage import build_lineage
 from sourcesense.logs import correlation_id
 from sourcesense.notify import WebhookError, send_webhook
@@ -91,20 +92,24 @@ class ExtractionActivities:
 
     @activity.defn(name="build_lineage")
     async def build_lineage(self, inp: StepInput) -> None:
-        await _step("lineage", Path(inp.run_dir), build_lineage, Path(inp.run_dir))
+        run_dir = Path(inp.run_dir)
+        await _step("lineage", run_dir, build_lineage, run_dir, inp.extraction.incremental)
 
     @activity.defn(name="assess_quality")
     async def assess_quality(self, inp: StepInput) -> None:
         options = QualityOptions(profile=inp.extraction.profile, anonymize=inp.extraction.anonymize)
         source = inp.extraction.source.to_source()
         run_dir = Path(inp.run_dir)
-        await _step("data_quality", run_dir, assess, run_dir, source, options, self.settings)
+        await _step("data_quality", run_dir, assess, run_dir, source, options, self.settings,
+                    inp.extraction.incremental)  # fmt: skip
 
     @activity.defn(name="transform")
     async def transform(self, inp: StepInput) -> RunResult:
         run_dir = Path(inp.run_dir)
         formats, options = inp.extraction.formats, inp.extraction.transform_options
-        results = await _in_thread(run_transformers, run_dir, formats, options)
+        results = await _in_thread(
+            run_transformers, run_dir, formats, options, inp.extraction.incremental
+        )
         errors = [f"{name}: {r['error']}" for name, r in results.items() if r["status"] == "failed"]
         warnings = [w for r in results.values() for w in r.get("warnings", [])]
         manifest = record_step(run_dir, "transformation", warnings, {"formats": results},
@@ -146,7 +151,9 @@ async def _step(name: str, run_dir: Path, function: Callable[P, list[str]], *arg
             raise
         await asyncio.to_thread(record_step, run_dir, name, [], None, exc.message)
         return
-    await asyncio.to_thread(record_step, run_dir, name, warnings)
+    summary = await asyncio.to_thread(step_summary, run_dir, name)
+    details = {"incremental": summary} if summary else None
+    await asyncio.to_thread(record_step, run_dir, name, warnings, details)
 
 
 async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -52,6 +52,8 @@ class ExtractionInput:
     quality: bool = True
     profile: bool = False
     anonymize: bool = False
+    # Copy the previous run's lineage, quality and output for unchanged relations.
+    incremental: bool = True
     formats: list[str] = field(default_factory=lambda: ["atlan", "openlineage"])
     transform_options: dict[str, str] = field(default_factory=dict)
     webhook_url: str | None = None
