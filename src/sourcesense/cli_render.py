@@ -80,6 +80,8 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
         f"status: {manifest['status']}   server: PostgreSQL {manifest['server_version']}   "
         f"elapsed: {manifest['elapsed_seconds']:.2f} s"
     )
+    for line in incremental_lines(manifest):
+        console.print(line, highlight=False)
     for line in manifest["errors"][:10]:
         console.print(f"[red]error:[/red] {line}", highlight=False)
     for line in manifest["warnings"][:10]:
@@ -87,6 +89,22 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
     if manifest["skipped"]:
         console.print(f"skipped: {len(manifest['skipped'])} (listed in manifest.json)")
     console.print(f"run: {manifest['run_id']}   output: {run_dir}")
+
+
+def incremental_lines(manifest: dict[str, Any]) -> list[str]:
+    """What each step copied from the previous run, when there was one."""
+    steps = manifest.get("steps", {})
+    summaries = {name: steps[name].get("incremental") for name in ("lineage", "data_quality")
+                 if name in steps}  # fmt: skip
+    formats = steps.get("transformation", {}).get("formats", {})
+    summaries |= {name: result.get("incremental") for name, result in formats.items()}
+    lines = []
+    for name, summary in summaries.items():
+        if summary and summary["previous_run_id"]:
+            how = summary["reason"] or f"{summary['recomputed']:,} recomputed"
+            lines.append(f"incremental: {name}: {summary['reused']:,} relations reused from "
+                         f"run {summary['previous_run_id']}, {how}")  # fmt: skip
+    return lines
 
 
 def print_changes(console: Console, changes: list[Change]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from sourcesense.extract.schemas import SCHEMAS
+from sourcesense.incremental.fingerprints import FINGERPRINT_SCHEMA, FINGERPRINTS_FILE
 from sourcesense.lineage import EDGE_SCHEMA
 from sourcesense.quality import FINDINGS_SCHEMA, PROFILE_SCHEMA
 
@@ -14,6 +15,7 @@ def output_files() -> dict[str, pa.Schema]:
     files["lineage/edges.parquet"] = EDGE_SCHEMA
     files["quality/column_profiles.parquet"] = PROFILE_SCHEMA
     files["quality/findings.parquet"] = FINDINGS_SCHEMA
+    files[FINGERPRINTS_FILE.as_posix()] = FINGERPRINT_SCHEMA
     return files
 
 

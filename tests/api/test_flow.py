@@ -69,7 +69,10 @@ async def test_extraction_end_to_end(
     with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
         names_in_zip = set(archive.namelist())
         assert {"manifest.json", "raw/relations.csv", "raw/columns.csv", "lineage/edges.csv",
-                "transformed/atlan/Table/entities.json"} <= names_in_zip  # fmt: skip
+                "transformed/atlan/Table/entities.json", "incremental/fingerprints.csv",
+                } <= names_in_zip  # fmt: skip
+        # What a run keeps only for the next run's reuse is not exported.
+        assert not {"incremental/lineage.json", "incremental/atlan.lines.csv"} & names_in_zip
         manifest = json.loads(archive.read("manifest.json"))
         columns_csv = archive.read("raw/columns.csv").decode().splitlines()
     assert manifest["run_id"] == run_id

@@ -148,13 +148,19 @@ def _texts_by_relation(table: pa.Table, fields: list[str]) -> list[tuple[str, st
         return []
     text = _join([pc.fill_null(_as_text(table.column(name)), "\x00") for name in fields], "\x1e")
     keys = key_column(table).combine_chunks()
-    changes = pc.indices_nonzero(pc.not_equal(keys[1:], keys[:-1]))
-    starts = pa.concat_arrays([pa.array([0], pa.int64()), pc.add(changes, 1).cast(pa.int64())])
+    starts = run_starts(keys)
     offsets = pa.concat_arrays([starts, pa.array([table.num_rows], pa.int64())])
     groups = pa.LargeListArray.from_arrays(offsets, _as_any(text).combine_chunks())
     relations = cast(list[str], keys.take(starts).to_pylist())
     texts = cast(list[str], _as_any(pc.binary_join(groups, "\x1d")).to_pylist())
     return list(zip(relations, texts, strict=True))
+
+
+def run_starts(keys: Any) -> Any:
+    """Where each run of equal values starts in a non-empty array (rows 0, then each change)."""
+    changes = pc.indices_nonzero(pc.not_equal(keys[1:], keys[:-1]))
+    first = pa.array([0], pa.int64())
+    return pa.concat_arrays([first, _as_any(pc.add(changes, 1)).cast(pa.int64())])
 
 
 def _as_any(value: Any) -> Any:

@@ -11,14 +11,20 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sourcesense.errors import ConfigError
-from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.incremental.fingerprints import (
+    KEY_FIELDS,
+    keep_keys,
+    key_column,
+    relation_key,
+    run_starts,
+)
 from sourcesense.incremental.reuse import Reuse, commit, plan_reuse
 from sourcesense.quality import pii
 from sourcesense.quality.findings import finding_order, schema_findings
@@ -56,9 +62,6 @@ def check_options(options: QualityOptions) -> None:
 
 
 WRITE_BATCH = 20_000
-_PROFILE_ORDER: list[tuple[str, Literal["ascending", "descending"]]] = [
-    (name, "ascending") for name in ("catalog_name", "schema_name", "table_name", "ordinal")
-]
 
 
 def assess(
@@ -86,14 +89,39 @@ def assess(
     findings = schema_findings(raw)
     if reuse.keys:
         previous = pq.read_table(reuse.source(f"{QUALITY_DIR}/{PROFILES_FILE}"))
-        profiles = pa.concat_tables([profiles, keep_keys(previous, reuse.keys)])
+        profiles = merge_sorted(profiles, keep_keys(previous, reuse.keys))
         findings = sorted(findings + _reused_findings(reuse), key=finding_order)
-    write_table(run_dir / QUALITY_DIR / PROFILES_FILE, profiles.sort_by(_PROFILE_ORDER))
+    write_table(run_dir / QUALITY_DIR / PROFILES_FILE, profiles)
     write_table(run_dir / QUALITY_DIR / FINDINGS_FILE, _as_table(findings, FINDINGS_SCHEMA))
     files = {f"{QUALITY_DIR}/{name}": run_dir / QUALITY_DIR / name
              for name in (PROFILES_FILE, FINDINGS_FILE)}  # fmt: skip
     commit(run_dir, reuse, files, _unprofiled(tables, samples) if options.profile else ())
     return warnings
+
+
+def merge_sorted(fresh: pa.Table, previous: pa.Table) -> pa.Table:
+    """The rows of both in relation order, as a full computation writes them (tables sorted by
+    name, columns by position). Each is in that order already and no relation is in both, so
+    whole runs of a relation's rows are interleaved: nothing is sorted row by row."""
+    runs: list[tuple[tuple[str, ...], int, int, int]] = []  # relation, source, start, end
+    for source, table in enumerate((fresh, previous)):
+        if table.num_rows == 0:
+            continue
+        starts = cast(list[int], run_starts(key_column(table).combine_chunks()).to_pylist())
+        names = table.select(KEY_FIELDS).take(starts).to_pylist()
+        ends = [*starts[1:], table.num_rows]
+        runs += [(tuple(n.values()), source, a, b) for n, a, b in zip(names, starts, ends,
+                                                                        strict=True)]  # fmt: skip
+    slices: list[list[int]] = []
+    for _, source, start, end in sorted(runs):
+        if slices and slices[-1][0] == source and slices[-1][2] == start:
+            slices[-1][2] = end
+        else:
+            slices.append([source, start, end])
+    tables = (fresh, previous)
+    return pa.concat_tables(
+        [tables[source].slice(start, end - start) for source, start, end in slices] or [fresh]
+    )
 
 
 def _reused_findings(reuse: Reuse) -> list[dict[str, Any]]:

@@ -81,18 +81,32 @@ def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -
         return data
 
     sequences = rows(table("sequences"), None)
-    owners = {
-        relation_key(seq["catalog_name"], seq["owned_by_schema"], seq["owned_by_table"])
-        for seq in sequences
-    }
+    columns = table("columns")
+    owned: list[dict[str, Any]] = []
+    if only is not None and columns is not None:
+        owned = keep_keys(columns, _owned_elsewhere(sequences, only), _COLUMN_KEY).to_pylist()
     return RawData(
         relations=rows(table("relations"), only),
-        columns=rows(table("columns"), None if only is None else only | owners),
+        columns=rows(columns, only) + owned,
         column_stats=rows(table("column_stats"), only),
         constraints=rows(table("constraints"), only),
         indexes=rows(table("indexes"), only),
         sequences=sequences,
     )
+
+
+_COLUMN_KEY = ["catalog_name", "schema_name", "table_name", "column_name"]
+
+
+def _owned_elsewhere(sequences: list[dict[str, Any]], only: set[str]) -> set[str]:
+    """Keys of the columns sequences belong to, outside the relations in `only`: the sequence
+    check reads their types."""
+    keys = set()
+    for seq in sequences:
+        table = relation_key(seq["catalog_name"], seq["owned_by_schema"], seq["owned_by_table"])
+        if seq["owned_by_table"] is not None and table not in only:
+            keys.add(f"{table}\x1f{seq['owned_by_column']}")
+    return keys
 
 
 def rel_key(row: dict[str, Any]) -> TableKey:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pyarrow.parquet as pq
 
 from sourcesense.errors import ConfigError, SourceSenseError
+from sourcesense.incremental.fingerprints import FINGERPRINTS_FILE
 from sourcesense.store.rundir import MANIFEST, read_json
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
@@ -73,11 +74,18 @@ def export_run(folder: Path, fmt: ExportFormat) -> Path:
             relative = path.relative_to(folder).as_posix()
             if path.name.startswith(".") or not path.is_file() or relative == MANIFEST:
                 continue
+            if _bookkeeping(relative):
+                continue
             if path.suffix != ".parquet":
                 zf.write(path, relative)
             else:
                 _write_table(zf, path, relative, fmt)
     return Path(name)
+
+
+def _bookkeeping(relative: str) -> bool:
+    """What a run keeps for the next run's reuse only: not part of an export."""
+    return relative.startswith("incremental/") and relative != FINGERPRINTS_FILE.as_posix()
 
 
 def _write_table(zf: zipfile.ZipFile, path: Path, relative: str, fmt: ExportFormat) -> None:
