@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sourcesense.incremental.fingerprints import keep_keys
+from sourcesense.incremental.reuse import Reuse
 from sourcesense.store.rundir import write_table
 
 _FIELDS: list[tuple[str, pa.DataType]] = [
@@ -81,15 +82,17 @@ class LineFiles:
 
 
 class PreviousLines:
-    """The lines of the relations in `keys` from an earlier run's LineFiles."""
+    """The lines of the relations `reuse` may copy from the previous run's LineFiles in
+    `folder`, indexed by `index` (both relative to a run dir)."""
 
-    def __init__(self, folder: Path, index: Path, keys: frozenset[str]) -> None:
-        self.folder = folder
+    def __init__(self, reuse: Reuse, folder: str, index: Path) -> None:
         self.handles: dict[str, BinaryIO] = {}
         self.ranges: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        if not keys:
+        self.folder = Path(folder)
+        if not reuse.keys or reuse.previous is None:
             return
-        table = keep_keys(pq.read_table(index), keys, ["relation"])
+        self.folder = reuse.previous / folder
+        table = keep_keys(pq.read_table(reuse.previous / index), reuse.keys, ["relation"])
         for row in table.to_pylist():
             found = self.ranges.setdefault((row["file"], row["relation"]), [])
             found.append((row["offset"], row["length"], row["lines"]))

@@ -43,6 +43,10 @@ COLUMN_PARENT = {
 }
 
 
+# Where each relation's entity lines are, for the next run to copy them.
+_INDEX = Path("incremental") / "atlan.lines.parquet"
+
+
 def default_connection(run_dir: Path, manifest: dict[str, Any]) -> str:
     """The connection of the first run of this scope, so that re-runs describe the same
     assets: `default/postgres/<epoch seconds of that run>`."""
@@ -67,20 +71,17 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     batch = int(ctx.options.get("atlan_bulk_batch_size", "0") or 0)
     reuse = plan_reuse(ctx.run_dir, "atlan", {"connection": connection}, ctx.incremental,
                        reads=[QUALITY_STEP])  # fmt: skip
-    previous = PreviousLines(
-        reuse.source("transformed/atlan") if reuse.keys else ctx.out_dir, _index(reuse.previous),
-        reuse.keys,
-    )  # fmt: skip
+    previous = PreviousLines(reuse, "transformed/atlan", _INDEX)
     remove_stale = ctx.options.get("atlan_remove_stale") == "true"
     writer = EntityWriter(ctx.out_dir, batch, previous, keep_names=remove_stale)
     try:
         for relation, type_name, entity in atlan_items(ctx.run_dir, connection, reuse.keys):
             writer.add(relation, type_name, entity)
     finally:
-        writer.close(_index(ctx.run_dir))
+        writer.close(ctx.run_dir / _INDEX)
         previous.close()
     files = {f"transformed/atlan/{name}": ctx.out_dir / name for name in writer.lines.files()}
-    commit(ctx.run_dir, reuse, files | {str(_INDEX): _index(ctx.run_dir)})
+    commit(ctx.run_dir, reuse, files | {str(_INDEX): ctx.run_dir / _INDEX})
     output = TransformOutput(files=writer.files, entities=writer.lines.lines,
                              details={"connection": connection})  # fmt: skip
     if writer.names is not None:
@@ -91,13 +92,6 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
             write_json_lines(ctx.out_dir / "deletions.json", deletions)
             output.files += 1
     return output
-
-
-_INDEX = Path("incremental") / "atlan.lines.parquet"
-
-
-def _index(run_dir: Path | None) -> Path:
-    return (run_dir or Path()) / _INDEX
 
 
 class EntityWriter:

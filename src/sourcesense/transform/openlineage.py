@@ -56,8 +56,7 @@ def transform_openlineage(ctx: TransformContext) -> TransformOutput:
     with this run's eventTime (sourcesense.incremental)."""
     reuse = plan_reuse(ctx.run_dir, "openlineage", {"openlineage": OPENLINEAGE_VERSION},
                        ctx.incremental, reads=["lineage"])  # fmt: skip
-    folder = reuse.source("transformed/openlineage") if reuse.keys else ctx.out_dir
-    previous = PreviousLines(folder, (reuse.previous or ctx.run_dir) / _INDEX, reuse.keys)
+    previous = PreviousLines(reuse, "transformed/openlineage", _INDEX)
     reused = frozenset(key for key in reuse.keys if previous.has(_EVENTS, key))
     lines = LineFiles(ctx.out_dir)
     event_time = ctx.manifest.get("finished_at") or ctx.manifest["started_at"]
