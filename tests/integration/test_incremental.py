@@ -171,3 +171,17 @@ def test_nothing_is_reused_when_it_must_not_be(pg: PgServer, data_dir: Path) -> 
         "the previous run's lineage/edges.parquet is missing or changed"
     )
     assert tampered["data_quality"]["reused"] == 9
+
+
+def test_a_run_without_steps_is_passed_over(pg: PgServer, data_dir: Path) -> None:
+    """A raw-only extraction in between does not cost the next run its reuse."""
+    with pg.temp_database("sstest_incremental_raw_only") as name:
+        with pg.connect(name) as conn:
+            conn.execute(SCHEMA)
+        first = extract(pg, name, data_dir)
+        run_steps(first.run_dir)
+        extract(pg, name, data_dir)  # raw files only: no step ran, no fingerprints
+        third = extract(pg, name, data_dir)
+        after = run_steps(third.run_dir)
+    assert {s["previous_run_id"] for s in after.values()} == {first.run_dir.name}
+    assert {s["reused"] for s in after.values()} == {9}

@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from sourcesense import __version__
-from sourcesense.incremental.fingerprints import read_fingerprints, write_fingerprints
+from sourcesense.incremental.fingerprints import (
+    FINGERPRINTS_FILE,
+    read_fingerprints,
+    write_fingerprints,
+)
 from sourcesense.store.history import previous_run
 from sourcesense.store.rundir import MANIFEST, read_json, write_json
 
@@ -90,10 +94,7 @@ def plan_reuse(
     if not enabled:
         reuse.reason = "full refresh asked for"
         return reuse
-    manifest = run_dir / MANIFEST
-    previous = (
-        previous_run(run_dir.parent.parent, read_json(manifest)) if manifest.exists() else None
-    )
+    previous = _previous_run(run_dir)
     if previous is None:
         reuse.reason = "no earlier run of the same scope"
         return reuse
@@ -129,6 +130,20 @@ def step_summary(run_dir: Path, step: str) -> dict[str, Any] | None:
     """What the step reused and recomputed in this run (see Reuse.summary), if it recorded it."""
     record = read_record(run_dir, step)
     return record["summary"] if record else None
+
+
+def _previous_run(run_dir: Path) -> dict[str, Any] | None:
+    """The latest earlier run of the same scope that has fingerprints: a run that stopped at
+    the raw files (no step ran) is passed over. Every step of a run reuses the same one."""
+    manifest = run_dir / MANIFEST
+    if not manifest.exists():
+        return None
+    runs = run_dir.parent
+
+    def has_fingerprints(candidate: dict[str, Any]) -> bool:
+        return (runs / str(candidate["run_id"]) / FINGERPRINTS_FILE).exists()
+
+    return previous_run(runs.parent, read_json(manifest), where=has_fingerprints)
 
 
 def _unusable(previous: Path, step: str, signature: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,17 @@ def comparable(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def previous_run(
-    data_dir: Path, manifest: dict[str, Any], known: list[dict[str, Any]] | None = None
+    data_dir: Path,
+    manifest: dict[str, Any],
+    known: list[dict[str, Any]] | None = None,
+    where: Callable[[dict[str, Any]], bool] = lambda _: True,
 ) -> dict[str, Any] | None:
-    """The latest earlier successful run of the same scope, or None (`known`: the run store's
-    manifests, newest first, when the caller has already read them)."""
+    """The latest earlier successful run of the same scope (and `where` true of it), or None
+    (`known`: the run store's manifests, newest first, when the caller has already read them)."""
     for candidate in known if known is not None else manifests(data_dir):
         earlier = candidate["started_at"] < manifest["started_at"]
-        if earlier and candidate["status"] != "failed" and comparable(candidate, manifest):
+        succeeded = candidate["status"] != "failed"
+        if earlier and succeeded and comparable(candidate, manifest) and where(candidate):
             return candidate
     return None
 
