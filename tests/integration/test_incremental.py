@@ -4,6 +4,8 @@ read them), copies the rest from the previous run, and writes what a full run wo
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,15 @@ STEPS = ("lineage", "data_quality")
 FORMATS = ("atlan", "openlineage")
 
 
+@contextmanager
+def schema_database(pg: PgServer, name: str) -> Iterator[str]:
+    """A temporary database holding SCHEMA."""
+    with pg.temp_database(name) as database:
+        with pg.connect(database) as conn:
+            conn.execute(SCHEMA)
+        yield database
+
+
 def run_steps(
     run_dir: Path, incremental: bool = True, source: Source | None = None, **quality: Any
 ) -> dict[str, Any]:
@@ -79,9 +90,7 @@ def full_recompute(run_dir: Path, tmp: Path) -> dict[str, Any]:
 
 
 def test_rerun_recomputes_only_what_changed(pg: PgServer, data_dir: Path, tmp_path: Path) -> None:
-    with pg.temp_database("sstest_incremental") as name:
-        with pg.connect(name) as conn:
-            conn.execute(SCHEMA)
+    with schema_database(pg, "sstest_incremental") as name:
         first = extract(pg, name, data_dir)
         before = run_steps(first.run_dir)
         with pg.connect(name) as conn:
@@ -101,9 +110,7 @@ def test_rerun_recomputes_only_what_changed(pg: PgServer, data_dir: Path, tmp_pa
 
 
 def test_statistics_change_recomputes_the_table(pg: PgServer, data_dir: Path) -> None:
-    with pg.temp_database("sstest_incremental_stats") as name:
-        with pg.connect(name) as conn:
-            conn.execute(SCHEMA)
+    with schema_database(pg, "sstest_incremental_stats") as name:
         first = extract(pg, name, data_dir)
         run_steps(first.run_dir)
         with pg.connect(name) as conn:
@@ -125,9 +132,7 @@ def test_statistics_change_recomputes_the_table(pg: PgServer, data_dir: Path) ->
 def test_unprofiled_tables_are_tried_again(pg: PgServer, data_dir: Path) -> None:
     """A table whose profiling did not happen (here: no budget) is not reused next time, even
     unchanged: its statistics-only profile must not stand in for a profile for ever."""
-    with pg.temp_database("sstest_incremental_budget") as name:
-        with pg.connect(name) as conn:
-            conn.execute(SCHEMA)
+    with schema_database(pg, "sstest_incremental_budget") as name:
         starved: dict[str, Any] = {"profile": True, "total_budget_seconds": 0.001}
         source = parse_dsn(pg.conninfo(name))
         first = extract(pg, name, data_dir)
@@ -146,9 +151,7 @@ def test_unprofiled_tables_are_tried_again(pg: PgServer, data_dir: Path) -> None
 
 
 def test_nothing_is_reused_when_it_must_not_be(pg: PgServer, data_dir: Path) -> None:
-    with pg.temp_database("sstest_incremental_guard") as name:
-        with pg.connect(name) as conn:
-            conn.execute(SCHEMA)
+    with schema_database(pg, "sstest_incremental_guard") as name:
         first = extract(pg, name, data_dir)
         run_steps(first.run_dir)
         second = extract(pg, name, data_dir)
@@ -175,9 +178,7 @@ def test_nothing_is_reused_when_it_must_not_be(pg: PgServer, data_dir: Path) -> 
 
 def test_a_run_without_steps_is_passed_over(pg: PgServer, data_dir: Path) -> None:
     """A raw-only extraction in between does not cost the next run its reuse."""
-    with pg.temp_database("sstest_incremental_raw_only") as name:
-        with pg.connect(name) as conn:
-            conn.execute(SCHEMA)
+    with schema_database(pg, "sstest_incremental_raw_only") as name:
         first = extract(pg, name, data_dir)
         run_steps(first.run_dir)
         extract(pg, name, data_dir)  # raw files only: no step ran, no fingerprints
