@@ -13,6 +13,7 @@ from sourcesense.incremental.reuse import commit, plan_reuse
 from sourcesense.lineage.edges import EDGES_FILE, Edge, write_edges
 from sourcesense.lineage.foreign_keys import foreign_key_edges
 from sourcesense.lineage.views import RelationKey, view_edges
+from sourcesense.store.readers import read_rows
 
 _VIEW_KINDS = {"view", "materialized_view"}
 _TARGET = ["catalog_name", "target_schema", "target_table"]
@@ -69,9 +70,7 @@ def _read_raw(
         # A partial run still gets the lineage its other files allow.
         warnings.append(f"lineage: raw/{kind}.parquet missing; its edges are left out")
         return []
-    table = pq.read_table(path, columns=_NEEDED[kind])
-    rows: list[dict[str, Any]] = (table if only is None else keep_keys(table, only)).to_pylist()
-    return rows
+    return read_rows(run_dir, f"raw/{kind}.parquet", _NEEDED[kind], only)
 
 
 def _all_view_edges(

@@ -7,15 +7,25 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from sourcesense.incremental.fingerprints import KEY_FIELDS, keep_keys
+
 
 def read_rows(
-    run_dir: Path, relative: str, columns: list[str] | None = None
+    run_dir: Path,
+    relative: str,
+    columns: list[str] | None = None,
+    only: set[str] | None = None,
+    key_fields: list[str] = KEY_FIELDS,
 ) -> list[dict[str, Any]]:
-    """Rows of run_dir/<relative> (e.g. 'raw/columns.parquet'); none when the file is absent."""
+    """Rows of run_dir/<relative> (e.g. 'raw/columns.parquet'); none when the file is absent.
+    With `only` (relation keys, read from `key_fields`), just those relations' rows."""
     path = run_dir / relative
     if not path.exists():
         return []
-    rows: list[dict[str, Any]] = pq.read_table(path, columns=columns).to_pylist()
+    table = pq.read_table(path, columns=columns)
+    rows: list[dict[str, Any]] = (
+        table if only is None else keep_keys(table, only, key_fields)
+    ).to_pylist()
     return rows
 
 

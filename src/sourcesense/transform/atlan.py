@@ -24,7 +24,7 @@ from sourcesense.incremental.lines import LineFiles, PreviousLines
 from sourcesense.incremental.reuse import commit, plan_reuse
 from sourcesense.quality.assess import QUALITY_STEP
 from sourcesense.store.history import previous_run
-from sourcesense.store.readers import raw
+from sourcesense.store.readers import raw, read_rows
 from sourcesense.transform.context import TransformContext, TransformOutput, write_json_lines
 
 Entity = dict[str, Any]
@@ -376,7 +376,7 @@ def _key_columns(
     primary: set[tuple[str, ...]] = set()
     foreign: set[tuple[str, ...]] = set()
     fields = ["catalog_name", "schema_name", "table_name", "constraint_type", "columns"]
-    for con in _rows(run_dir / "raw" / "constraints.parquet", fields, only):
+    for con in read_rows(run_dir, "raw/constraints.parquet", fields, only):
         target = primary if con["constraint_type"] == "primary_key" else foreign
         if con["constraint_type"] in ("primary_key", "foreign_key"):
             for column in con["columns"]:
@@ -403,7 +403,7 @@ def _profiles(run_dir: Path, only: set[str] | None) -> dict[tuple[str, ...], dic
     found: dict[tuple[str, ...], dict[str, Any]] = {}
     fields = ["catalog_name", "schema_name", "table_name", "column_name", "null_fraction",
               *QUALITY_ATTRIBUTES]  # fmt: skip
-    for row in _rows(run_dir / "quality" / "column_profiles.parquet", fields, only):
+    for row in read_rows(run_dir, "quality/column_profiles.parquet", fields, only):
         key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
         attributes = {atlan: row.get(field) for field, atlan in QUALITY_ATTRIBUTES.items()}
         if attributes["columnDistinctValuesCountLong"] is not None:
@@ -496,11 +496,3 @@ def _batched_rows(
     for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=columns):
         table = pa.Table.from_batches([batch])
         yield from (table if only is None else keep_keys(table, only)).to_pylist()
-
-
-def _rows(path: Path, columns: list[str], only: set[str] | None) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    table = pq.read_table(path, columns=columns)
-    rows: list[dict[str, Any]] = (table if only is None else keep_keys(table, only)).to_pylist()
-    return rows

@@ -13,7 +13,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from openlineage.client.event_v2 import DatasetEvent, StaticDataset
 from openlineage.client.facet_v2 import (
     DatasetFacet,
@@ -27,14 +26,10 @@ from openlineage.client.serde import Serde
 
 from sourcesense import __version__
 from sourcesense.errors import TransformError
-from sourcesense.incremental.fingerprints import (
-    KEY_FIELDS,
-    keep_keys,
-    relation_key,
-)
+from sourcesense.incremental.fingerprints import relation_key
 from sourcesense.incremental.lines import LineFiles, PreviousLines
 from sourcesense.incremental.reuse import commit, plan_reuse
-from sourcesense.store.readers import raw
+from sourcesense.store.readers import raw, read_rows
 from sourcesense.transform.context import TransformContext, TransformOutput
 
 OPENLINEAGE_VERSION = version("openlineage-python")
@@ -103,7 +98,7 @@ def _events(
     columns: dict[str, list[dict[str, Any]]] = defaultdict(list)
     fields = ["catalog_name", "schema_name", "table_name", "column_name", "data_type", "comment",
               "ordinal"]  # fmt: skip
-    for col in _rows(run_dir, "raw/columns.parquet", fields, only):
+    for col in read_rows(run_dir, "raw/columns.parquet", fields, only):
         columns[relation_key(col["catalog_name"], col["schema_name"], col["table_name"])].append(
             col
         )
@@ -163,7 +158,7 @@ def _column_lineage(
         lambda: defaultdict(list)
     )
     target_fields = ["catalog_name", "target_schema", "target_table"]
-    for edge in _rows(run_dir, "lineage/edges.parquet", None, only, target_fields):
+    for edge in read_rows(run_dir, "lineage/edges.parquet", None, only, target_fields):
         if edge["edge_kind"] != "view" or edge["level"] != "column":
             continue
         target = relation_key(edge["catalog_name"], edge["target_schema"], edge["target_table"])
@@ -191,18 +186,3 @@ def _column_lineage(
         }
         for target, by_column in grouped.items()
     }
-
-
-def _rows(
-    run_dir: Path, relative: str, columns: list[str] | None, only: set[str] | None,
-    key_fields: list[str] = KEY_FIELDS,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Rows of a run's Parquet file, just those of the relations in `only` when given."""
-    path = run_dir / relative
-    if not path.exists():
-        return []
-    table = pq.read_table(path, columns=columns)
-    if only is not None:
-        table = keep_keys(table, only, key_fields)
-    rows: list[dict[str, Any]] = table.to_pylist()
-    return rows

@@ -85,10 +85,7 @@ class ExtractionActivities:
     async def finish_run(self, inp: FinishInput) -> RunResult:
         manifest = await _in_thread(finish_run, Path(inp.run_dir), inp.parts, inp.elapsed_seconds)
         activity.logger.info("run %s %s", manifest["run_id"], manifest["status"])
-        return RunResult(
-            manifest["run_id"], inp.run_dir, manifest["status"], manifest["counts"],
-            manifest["errors"],
-        )  # fmt: skip
+        return RunResult.of(inp.run_dir, manifest)
 
     @activity.defn(name="build_lineage")
     async def build_lineage(self, inp: StepInput) -> None:
@@ -114,10 +111,7 @@ class ExtractionActivities:
         warnings = [w for r in results.values() for w in r.get("warnings", [])]
         manifest = record_step(run_dir, "transformation", warnings, {"formats": results},
                                "; ".join(errors) or None)  # fmt: skip
-        return RunResult(
-            manifest["run_id"], inp.run_dir, manifest["status"], manifest["counts"],
-            manifest["errors"],
-        )  # fmt: skip
+        return RunResult.of(inp.run_dir, manifest)
 
     @activity.defn(name="notify_webhook")
     async def notify_webhook(self, inp: WebhookInput) -> None:

@@ -102,3 +102,9 @@ class RunResult:
     status: str
     counts: dict[str, int]
     errors: list[str]
+
+    @classmethod
+    def of(cls, run_dir: str, manifest: dict[str, Any]) -> RunResult:
+        return cls(
+            manifest["run_id"], run_dir, manifest["status"], manifest["counts"], manifest["errors"]
+        )
