@@ -27,9 +27,22 @@ class Settings(BaseSettings):
 
     data_dir: Path = _default_data_dir()
     embedded_pg_dir: Path = _default_embedded_pg_dir()
-    statement_timeout_ms: int = 120_000
+    # Waiting on a source is always bounded. The server ends a statement at statement_timeout
+    # (a catalog query that hits it is retried once with twice the limit) and a lock wait at
+    # lock_timeout; the client closes a connection whose server stays silent for
+    # statement_timeout + hang_grace_s (a frozen backend enforces no timeout of its own).
+    statement_timeout_ms: int = 30_000
     lock_timeout_ms: int = 2_000
+    hang_grace_s: float = 15.0
     connect_timeout_s: int = 10
+    tcp_keepalive_idle_s: int = 15
+    tcp_keepalive_interval_s: int = 5
+    tcp_keepalive_count: int = 3
+    tcp_user_timeout_ms: int = 45_000
+    # Retries of a database or step after a transient failure (lost connection, hung server):
+    # attempts in all, and the longest pause between two (the pauses double from 1 s).
+    source_retry_attempts: int = 6
+    source_retry_max_interval_s: int = 30
     application_name: str = "sourcesense"
     batch_rows: int = 20_000
 

@@ -23,6 +23,7 @@ from sourcesense.errors import (
     SourceSenseError,
 )
 from sourcesense.settings import Settings, get_settings
+from sourcesense.watchdog import WatchedConnection, watch
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _CREDENTIAL_HINT = "give it in the DSN, PGPASSWORD, ~/.pgpass, or with --password-prompt"
@@ -117,8 +118,12 @@ def connect(
     database: str | None = None,
     settings: Settings | None = None,
     read_only: bool = True,
-) -> psycopg.Connection[Any]:
+) -> WatchedConnection:
     """Open a read-only, time-limited session named `sourcesense`, or raise a SourceSenseError.
+
+    Time-limited on both sides: the server ends statements at statement_timeout and lock waits
+    at lock_timeout; the client gives up on a server that stays silent past statement_timeout
+    plus a grace (watchdog.py), and TCP keepalives notice a peer that is gone.
 
     `read_only=False` is for the one explicit write there is: `sourcesense ddl-log`.
     """
@@ -131,15 +136,22 @@ def connect(
     )
     try:
         # autocommit: transactions are opened explicitly, each with its isolation level.
-        return psycopg.connect(
+        conn = WatchedConnection.connect(
             source.conninfo(database),
             application_name=cfg.application_name,
             connect_timeout=cfg.connect_timeout_s,
             options=options,
             autocommit=True,
+            # A peer that vanished (host down, network cut) is noticed within about a minute.
+            keepalives=1,
+            keepalives_idle=cfg.tcp_keepalive_idle_s,
+            keepalives_interval=cfg.tcp_keepalive_interval_s,
+            keepalives_count=cfg.tcp_keepalive_count,
+            tcp_user_timeout=cfg.tcp_user_timeout_ms,
         )
     except psycopg.Error as exc:
         raise connection_error(exc, source, database or source.database) from None
+    return watch(conn, cfg.statement_timeout_ms, cfg.hang_grace_s, source.describe())
 
 
 def connection_error(exc: psycopg.Error, source: Source, database: str | None) -> SourceSenseError:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
+from sourcesense.watchdog import WatchedConnection
 
 BatchSink = Callable[[str, pa.RecordBatch], None]
 
@@ -41,6 +42,7 @@ class DatabaseExtract:
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    locked: list[dict[str, Any]] = field(default_factory=list)  # left out for others' locks
 
 
 @cache
@@ -58,11 +60,11 @@ def query_text(kind: str) -> str:
 def query_params(
     filters: Filters, options: QueryOptions, database: str | None = None
 ) -> dict[str, Any]:
-    return {**filters.as_params(), **vars(options), "only_database": database}
+    return {**filters.as_params(), **vars(options), "only_database": database, "locked": []}
 
 
 def stream_batches(
-    conn: psycopg.Connection[Any], kind: str, params: dict[str, Any], batch_rows: int
+    conn: WatchedConnection, kind: str, params: dict[str, Any], batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     """Run one kind's query and yield its rows as record batches of at most `batch_rows`."""
     schema = SCHEMAS[kind]
@@ -84,7 +86,7 @@ def to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
 
 
 def extract_database(
-    conn: psycopg.Connection[Any],
+    conn: WatchedConnection,
     params: dict[str, Any],
     sink: BatchSink,
     batch_rows: int,
@@ -92,9 +94,11 @@ def extract_database(
 ) -> DatabaseExtract:
     """Read every per-database kind in one REPEATABLE READ READ ONLY transaction.
 
-    A kind whose query fails is recorded as an error and its rows are dropped whole; the kinds
-    after it still run, because the failed query is rolled back to a savepoint inside the same
-    snapshot. A lost connection ends the database (the caller records it).
+    Relations that other sessions lock are read first, and the calls that would wait on them
+    are left out (locks.sql). A kind whose query fails is recorded as an error and its rows are
+    dropped whole; the kinds after it still run, because the failed query is rolled back to a
+    savepoint inside the same snapshot. A lost connection ends the database (the caller
+    records it).
     """
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
@@ -102,6 +106,7 @@ def extract_database(
     with conn.transaction():
         snapshot = conn.execute("SELECT pg_catalog.txid_current_snapshot()::text").fetchone()
         result.snapshot = str(snapshot[0]) if snapshot else ""
+        params = {**params, "locked": _read_locks(conn, params, result)}
         for kind in DATABASE_KINDS:
             started = time.perf_counter()
             batches = _read_kind(conn, kind, params, batch_rows, result)
@@ -111,17 +116,64 @@ def extract_database(
             result.seconds[kind] = round(time.perf_counter() - started, 4)
             if on_kind_done is not None:
                 on_kind_done(kind, result.counts[kind])
+    if result.locked:
+        result.warnings.append(
+            f"{result.database}: {len(result.locked)} relations locked by other sessions or "
+            "reading locked ones: the fields that need their lock are null (manifest 'locked')"
+        )
     return result
 
 
+def _read_locks(
+    conn: WatchedConnection, params: dict[str, Any], result: DatabaseExtract
+) -> list[int]:
+    """The oids other sessions lock; what that leaves out in scope is added to `result`."""
+    rows = conn.execute(query_text("locks"), {**params, "locked": []}).fetchall()
+    known = {(entry["object"], entry["reason"]) for entry in result.locked}
+    for locked_oid, schema, name, pid, granted, in_schema, table, reason in rows:
+        if in_schema is None:
+            continue  # out of scope, but a view in scope may still read it
+        entry = {
+            "object": f"{result.database}.{in_schema}.{table}",
+            "reason": _lock_reason(reason, f"{schema}.{name}", pid, granted),
+            "locked_relation": f"{result.database}.{schema}.{name}",
+            "locked_oid": locked_oid,
+        }
+        if (entry["object"], entry["reason"]) not in known:
+            result.locked.append(entry)
+    return sorted({row[0] for row in rows})
+
+
+_LEFT_OUT = {
+    "self": "definitions, defaults, expressions, partition bound and key, and size left out",
+    "index": "size left out",
+    "source": "view definition left out",
+    "partition": "size, row estimate and partition count left out",
+    "sequence": "last_value left out",
+}
+
+
+def _lock_reason(reason: str, locked: str, pid: int | None, granted: bool) -> str:
+    holder = f"{'held' if granted else 'awaited'} by pid {pid}"
+    if pid is None:
+        holder = "held by a prepared transaction"
+    what = "itself" if reason in ("self", "sequence") else locked
+    return f"ACCESS EXCLUSIVE lock on {what} {holder}: {_LEFT_OUT[reason]}"
+
+
 def _read_kind(
-    conn: psycopg.Connection[Any],
+    conn: WatchedConnection,
     kind: str,
     params: dict[str, Any],
     batch_rows: int,
     result: DatabaseExtract,
+    retried: bool = False,
 ) -> list[pa.RecordBatch]:
-    """All batches of one kind, or none: a kind is never half written."""
+    """All batches of one kind, or none: a kind is never half written.
+
+    A lock taken since the locks were read, or the statement timeout, gets one more try: with
+    the newly locked relations left out, or with twice the time.
+    """
     try:
         with conn.transaction():  # a savepoint, so a failure leaves the snapshot usable
             return list(stream_batches(conn, kind, params, batch_rows))
@@ -129,8 +181,16 @@ def _read_kind(
         if conn.broken or conn.closed:
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if isinstance(exc, psycopg.errors.LockNotAvailable) and params.get("exact_sizes"):
-            result.warnings.append(f"{result.database}: {kind}: {reason}; sizes from statistics")
-            return _read_kind(conn, kind, {**params, "exact_sizes": False}, batch_rows, result)
+        if not retried and isinstance(exc, psycopg.errors.LockNotAvailable):
+            locked = sorted({*params["locked"], *_read_locks(conn, params, result)})
+            return _read_kind(conn, kind, {**params, "locked": locked}, batch_rows, result, True)
+        if not retried and _statement_timeout(exc):
+            result.warnings.append(f"{result.database}: {kind}: {reason}; tried again")
+            with conn.longer_statements():
+                return _read_kind(conn, kind, params, batch_rows, result, True)
         result.errors.append(f"{result.database}: {kind}: {reason}")
         return []
+
+
+def _statement_timeout(exc: psycopg.Error) -> bool:
+    return isinstance(exc, psycopg.errors.QueryCanceled) and "statement timeout" in str(exc)

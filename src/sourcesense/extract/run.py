@@ -45,6 +45,7 @@ from sourcesense.store.rundir import (
     read_json,
     write_json,
 )
+from sourcesense.watchdog import ServerSilentError
 
 MAX_LISTED_UNREADABLE = 200
 
@@ -89,6 +90,7 @@ class DatabasePart:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    locked: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -219,6 +221,8 @@ def as_sourcesense_error(exc: SourceSenseError | psycopg.Error) -> SourceSenseEr
     """Our error for a failure mid-extraction; lost connections and restarts are transient."""
     if isinstance(exc, SourceSenseError):
         return exc
+    if isinstance(exc, ServerSilentError):
+        return TransientError(str(exc))
     lines = str(exc).strip().splitlines()
     message = lines[0] if lines else type(exc).__name__
     if isinstance(exc, psycopg.OperationalError) and exc.sqlstate in _TRANSIENT_STATES:
@@ -252,7 +256,7 @@ def _unreadable(batch: pa.RecordBatch) -> list[str]:
 def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[str]) -> None:
     part.status = "failed" if result.errors else "completed"
     part.snapshot, part.counts, part.seconds = result.snapshot, result.counts, result.seconds
-    part.warnings, part.errors = result.warnings, result.errors
+    part.warnings, part.errors, part.locked = result.warnings, result.errors, result.locked
     reason = "no SELECT privilege: catalog metadata extracted, table data not readable"
     for qualified in unreadable[:MAX_LISTED_UNREADABLE]:
         part.skipped.append({"object": f"{part.name}.{qualified}", "reason": reason})

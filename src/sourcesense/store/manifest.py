@@ -46,6 +46,7 @@ def new_manifest(
         "warnings": [],
         "errors": [],
         "skipped": [],
+        "locked": [],
     }
 
 
@@ -58,8 +59,8 @@ def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elaps
             counts[kind] = counts.get(kind, 0) + count
         for kind, seconds in part["seconds"].items():
             timings[kind] = round(timings.get(kind, 0.0) + seconds, 4)
-        for key in ("warnings", "errors", "skipped"):
-            manifest[key].extend(part[key])
+        for key in ("warnings", "errors", "skipped", "locked"):
+            manifest.setdefault(key, []).extend(part.get(key, []))
     manifest["databases"] = [
         {k: part[k] for k in ("name", "status", "error", "snapshot", "counts", "seconds")}
         for part in parts

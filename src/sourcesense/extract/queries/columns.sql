@@ -15,11 +15,13 @@ SELECT pg_catalog.current_database() AS catalog_name,
                  WHEN 'c' THEN 'composite' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
                  ELSE 'pseudo' END END AS type_kind,
        NOT a.attnotnull AS is_nullable,
-       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+       CASE WHEN a.attgenerated = '' AND NOT s.is_locked
+            THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS column_default,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by_default' END AS identity,
        CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS generated,
-       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+       CASE WHEN a.attgenerated <> '' AND NOT s.is_locked
+            THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS generation_expression,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        CASE WHEN a.atttypmod > 4 AND COALESCE(NULLIF(t.typbasetype, 0), a.atttypid)

@@ -28,7 +28,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
             WHEN 'd' THEN 'set_default' END END AS on_delete,
        CASE WHEN con.contype = 'f' THEN CASE con.confmatchtype WHEN 'f' THEN 'full'
             WHEN 'p' THEN 'partial' ELSE 'simple' END END AS match_type,
-       CASE WHEN con.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(con.oid, true)
+       CASE WHEN con.contype IN ('c', 'x') AND NOT s.is_locked
+            THEN pg_catalog.pg_get_constraintdef(con.oid, true)
        END AS definition,
        con.convalidated AS is_validated,
        con.condeferrable AS is_deferrable,

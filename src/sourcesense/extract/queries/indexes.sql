@@ -7,8 +7,9 @@ SELECT pg_catalog.current_database() AS catalog_name,
        ic.relname AS index_name,
        i.indexrelid::bigint AS oid,
        am.amname AS access_method,
-       ARRAY(SELECT CASE WHEN k.attnum = 0
+       ARRAY(SELECT CASE WHEN k.attnum = 0 AND NOT s.is_locked
                          THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true)
+                         WHEN k.attnum = 0 THEN NULL
                          ELSE a.attname::text END
              FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
              LEFT JOIN pg_catalog.pg_attribute a
@@ -24,12 +25,15 @@ SELECT pg_catalog.current_database() AS catalog_name,
        i.indisprimary AS is_primary,
        i.indisexclusion AS is_exclusion,
        i.indisvalid AS is_valid,
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
-       CASE WHEN %(exact_sizes)s THEN pg_catalog.pg_relation_size(i.indexrelid)
-            ELSE ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+       CASE WHEN NOT s.is_locked THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid) END
+           AS predicate,
+       CASE WHEN NOT %(exact_sizes)s
+            THEN ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+            WHEN NOT i.indexrelid = ANY(%(locked)s::oid[])
+            THEN pg_catalog.pg_relation_size(i.indexrelid)
        END AS size_bytes,
-       CASE WHEN %(index_definitions)s THEN pg_catalog.pg_get_indexdef(i.indexrelid) END
-           AS definition,
+       CASE WHEN %(index_definitions)s AND NOT s.is_locked
+            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END AS definition,
        si.idx_scan AS scans,
        cmt.description AS comment
 FROM scoped s

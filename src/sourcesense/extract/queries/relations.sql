@@ -1,7 +1,25 @@
 -- Tables, partitioned tables, partitions, views, materialized views and foreign tables.
 -- A partitioned table carries its partition count and the summed size and rows of its leaves.
 -- %(exact_sizes)s = false reads sizes from relpages instead, which takes no lock.
+-- Calls that would wait on another session's ACCESS EXCLUSIVE lock are left out (null): see
+-- locks.sql. A size needs the relation and its indexes, a view definition its sources, a
+-- partition tree every partition.
 WITH scoped AS (/*scoped_relations*/),
+size_locked AS MATERIALIZED (
+    SELECT l.oid FROM unnest(%(locked)s::oid[]) l(oid)
+    UNION SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = ANY(%(locked)s::oid[])
+),
+tree_locked AS MATERIALIZED (
+    SELECT a.relid AS oid
+    FROM size_locked l CROSS JOIN LATERAL pg_catalog.pg_partition_ancestors(l.oid) a
+),
+definition_locked AS MATERIALIZED (
+    SELECT rw.ev_class AS oid
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
+    WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass
+      AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = ANY(%(locked)s::oid[])
+),
 tree AS MATERIALIZED (
     SELECT s.oid,
            count(*) FILTER (WHERE t.level = 1) AS partition_count,
@@ -12,7 +30,7 @@ tree AS MATERIALIZED (
     FROM scoped s
     CROSS JOIN LATERAL pg_catalog.pg_partition_tree(s.oid) t
     JOIN pg_catalog.pg_class pc ON pc.oid = t.relid
-    WHERE s.relkind = 'p'
+    WHERE s.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM tree_locked k WHERE k.oid = s.oid)
     GROUP BY s.oid
 )
 SELECT pg_catalog.current_database() AS catalog_name,
@@ -30,27 +48,32 @@ SELECT pg_catalog.current_database() AS catalog_name,
        CASE WHEN c.relkind = 'p' THEN tree.row_estimate::bigint
             WHEN c.relkind IN ('r', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint
        END AS row_estimate,
-       CASE WHEN c.relkind = 'p' THEN COALESCE(tree.size_bytes, 0)
+       CASE WHEN c.relkind = 'p' AND tree.oid IS NOT NULL THEN COALESCE(tree.size_bytes, 0)
             WHEN c.relkind IN ('r', 'm')
-            THEN CASE WHEN %(exact_sizes)s THEN pg_catalog.pg_total_relation_size(c.oid)
-                      ELSE c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+            THEN CASE WHEN NOT %(exact_sizes)s
+                      THEN c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
+                      WHEN NOT EXISTS (SELECT 1 FROM size_locked k WHERE k.oid = c.oid)
+                      THEN pg_catalog.pg_total_relation_size(c.oid)
                  END
        END AS size_bytes,
        st.n_live_tup AS live_tuples,
        st.n_dead_tup AS dead_tuples,
        st.last_vacuum, st.last_autovacuum, st.last_analyze, st.last_autoanalyze,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
-           AS definition,
+       CASE WHEN c.relkind IN ('v', 'm') AND NOT s.is_locked
+                 AND NOT EXISTS (SELECT 1 FROM definition_locked k WHERE k.oid = c.oid)
+            THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
        c.relkind = 'm' AND c.relispopulated AS is_populated,
        s.is_partition,
        pn.nspname AS parent_schema,
        parent.relname AS parent_table,
-       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END
-           AS partition_bound,
+       CASE WHEN c.relispartition AND NOT s.is_locked
+            THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' WHEN 'h' THEN 'hash' END
            AS partition_strategy,
-       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
-       CASE WHEN c.relkind = 'p' THEN COALESCE(tree.partition_count, 0) END AS partition_count,
+       CASE WHEN c.relkind = 'p' AND NOT s.is_locked THEN pg_catalog.pg_get_partkeydef(c.oid) END
+           AS partition_key,
+       CASE WHEN c.relkind = 'p' AND tree.oid IS NOT NULL THEN COALESCE(tree.partition_count, 0)
+       END AS partition_count,
        fs.srvname AS foreign_server,
        ts.spcname AS tablespace,
        c.relrowsecurity AS row_security,

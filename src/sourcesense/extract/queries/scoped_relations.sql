@@ -1,7 +1,9 @@
 -- Relations in scope: user schemas only, filters applied, extension members left out.
 -- Included by the other queries at their scoped_relations marker; never run alone.
+-- is_locked: another session holds or awaits ACCESS EXCLUSIVE on it (%(locked)s, from locks.sql),
+-- so the calls that take ACCESS SHARE on it (pg_get_expr, pg_get_viewdef, ...) are left out.
 SELECT c.oid, n.nspname AS schema_name, c.relname AS table_name, c.relkind,
-       c.relispartition AS is_partition
+       c.relispartition AS is_partition, c.oid = ANY(%(locked)s::oid[]) AS is_locked
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class root ON root.oid = pg_catalog.pg_partition_root(c.oid)

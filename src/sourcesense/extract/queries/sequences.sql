@@ -13,6 +13,7 @@ SELECT pg_catalog.current_database() AS catalog_name,
        sq.seqcache AS cache_size,
        sq.seqcycle AS is_cycle,
        CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT')
+                 AND NOT c.oid = ANY(%(locked)s::oid[])
             THEN pg_catalog.pg_sequence_last_value(c.oid) END AS last_value,
        dn.nspname AS owned_by_schema,
        dc.relname AS owned_by_table,

@@ -17,7 +17,7 @@ SELECT pg_catalog.current_database() AS catalog_name,
        f.proname AS function_name,
        CASE t.tgenabled WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica'
             WHEN 'A' THEN 'always' END AS enabled,
-       pg_catalog.pg_get_triggerdef(t.oid, true) AS definition,
+       CASE WHEN NOT s.is_locked THEN pg_catalog.pg_get_triggerdef(t.oid, true) END AS definition,
        cmt.description AS comment
 FROM scoped s
 JOIN pg_catalog.pg_trigger t ON t.tgrelid = s.oid
