@@ -205,13 +205,35 @@ def extract_part(
         sink.abort()
         failure = as_sourcesense_error(exc)
         if failure.retryable:
+            _remember_attempt(run_dir, target.index, failure.message)
             raise failure from None
         part.error = failure.message
         part.errors.append(f"{target.name}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
     _record(part, result, unreadable)
+    part.warnings[:0] = [
+        f"{target.name}: an earlier attempt failed and was retried: {message}"
+        for message in _earlier_attempts(run_dir, target.index)
+    ]
     return part
+
+
+def _attempts_file(run_dir: Path, index: int) -> Path:
+    return part_dir(run_dir, index) / ".failed-attempts"
+
+
+def _remember_attempt(run_dir: Path, index: int, message: str) -> None:
+    """A retried database reports what its earlier attempts met (a hang, a lost server)."""
+    path = _attempts_file(run_dir, index)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(message.replace("\n", " ") + "\n")
+
+
+def _earlier_attempts(run_dir: Path, index: int) -> list[str]:
+    path = _attempts_file(run_dir, index)
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
 _TRANSIENT_STATES = {None, "57P01", "57P02", "57P03", "08000", "08003", "08006", "40001", "53300"}

@@ -50,16 +50,16 @@ class ExtractionActivities:
         correlation_id.set(inp.correlation_id)
         source = inp.source.to_source()
         activity.logger.info("preflight of %s", source.redacted_url())
-        result = await _in_thread(preflight, source, Filters(**inp.filters), self.settings)
+        settings = inp.limits.apply(self.settings)
+        result = await _in_thread(preflight, source, Filters(**inp.filters), settings)
         activity.logger.info("PostgreSQL %s, user %s", result.server_version, result.user)
         return result
 
     @activity.defn(name="plan_run")
     async def plan_run(self, inp: ExtractionInput) -> RunPlan:
         correlation_id.set(inp.correlation_id)
-        plan = await _in_thread(
-            plan_run, inp.request(), Path(inp.data_dir), inp.run_id, self.settings
-        )
+        settings = inp.limits.apply(self.settings)
+        plan = await _in_thread(plan_run, inp.request(), Path(inp.data_dir), inp.run_id, settings)
         activity.logger.info("run %s: %d databases in scope", plan.run_id, len(plan.databases))
         return plan
 
@@ -75,8 +75,9 @@ class ExtractionActivities:
 
         request = inp.extraction.request()
         activity.logger.info("extracting database %s", inp.target.name)
+        settings = inp.extraction.limits.apply(self.settings)
         part = await _in_thread(
-            extract_part, request, Path(inp.run_dir), inp.target, kind_done, self.settings
+            extract_part, request, Path(inp.run_dir), inp.target, kind_done, settings
         )
         activity.logger.info("database %s: %s %s", part.name, part.status, part.counts)
         return part
@@ -97,7 +98,8 @@ class ExtractionActivities:
         options = QualityOptions(profile=inp.extraction.profile, anonymize=inp.extraction.anonymize)
         source = inp.extraction.source.to_source()
         run_dir = Path(inp.run_dir)
-        await _step("data_quality", run_dir, assess, run_dir, source, options, self.settings,
+        settings = inp.extraction.limits.apply(self.settings)
+        await _step("data_quality", run_dir, assess, run_dir, source, options, settings,
                     inp.extraction.incremental)  # fmt: skip
 
     @activity.defn(name="transform")

@@ -7,11 +7,14 @@ travels inside ExtractionInput, so every payload is encrypted (codec.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sourcesense.extract.catalog import QueryOptions
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.run import DatabasePart, DatabaseTarget, ExtractRequest
+from sourcesense.extract.schemas import DATABASE_KINDS
+from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source
 
 
@@ -40,6 +43,46 @@ class SourceSpec:
 
 
 @dataclass
+class SourceLimits:
+    """How long a run may wait on its source: the submitter's settings, carried with the run so
+    that every worker applies the same ones and the workflow derives its timeouts from them."""
+
+    statement_timeout_ms: int
+    lock_timeout_ms: int
+    hang_grace_s: float
+    connect_timeout_s: int
+    retry_attempts: int
+    retry_max_interval_s: int
+
+    @staticmethod
+    def of(settings: Settings) -> SourceLimits:
+        return SourceLimits(
+            settings.statement_timeout_ms, settings.lock_timeout_ms, settings.hang_grace_s,
+            settings.connect_timeout_s, settings.source_retry_attempts,
+            settings.source_retry_max_interval_s,
+        )  # fmt: skip
+
+    def apply(self, settings: Settings) -> Settings:
+        """A worker's settings with this run's limits."""
+        return settings.model_copy(
+            update={
+                "statement_timeout_ms": self.statement_timeout_ms,
+                "lock_timeout_ms": self.lock_timeout_ms,
+                "hang_grace_s": self.hang_grace_s,
+                "connect_timeout_s": self.connect_timeout_s,
+            }
+        )
+
+    def database_timeout(self) -> timedelta:
+        """The longest one database's read can take while its server answers: each query
+        (the kinds, the snapshot, the locks) at most twice, the second time with twice the
+        limit, each bounded by the silence limit, plus connecting."""
+        statement_s = self.statement_timeout_ms / 1000 + self.hang_grace_s
+        queries = len(DATABASE_KINDS) + 2
+        return timedelta(seconds=queries * 3 * statement_s + self.connect_timeout_s)
+
+
+@dataclass
 class ExtractionInput:
     source: SourceSpec
     data_dir: str
@@ -58,6 +101,7 @@ class ExtractionInput:
     transform_options: dict[str, str] = field(default_factory=dict)
     webhook_url: str | None = None
     correlation_id: str | None = None
+    limits: SourceLimits = field(default_factory=lambda: SourceLimits.of(get_settings()))
 
     def request(self) -> ExtractRequest:
         return ExtractRequest(

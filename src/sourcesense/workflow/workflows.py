@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         FinishInput,
         PartInput,
         RunResult,
+        SourceLimits,
         StepInput,
         WebhookInput,
     )
@@ -57,7 +58,19 @@ PATIENT_RETRY = RetryPolicy(
     maximum_attempts=6, non_retryable_error_types=PERMANENT,
 )  # fmt: skip
 
-# Activities heartbeat every 2 s; a worker silent for longer than this is presumed dead.
+
+def source_retry(limits: SourceLimits) -> RetryPolicy:
+    """Retries of what reads the source: the run's budget (settings source_retry_*)."""
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        maximum_interval=timedelta(seconds=limits.retry_max_interval_s),
+        maximum_attempts=limits.retry_attempts, non_retryable_error_types=PERMANENT,
+    )  # fmt: skip
+
+
+# Activities heartbeat every 2 s; a worker silent for longer than this is presumed dead. A hung
+# source is noticed by the connection's own watchdog (sourcesense.watchdog), which fails the
+# activity with a retryable error.
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 STEP_TIMEOUT = timedelta(hours=1)
 
@@ -113,8 +126,9 @@ class MetadataExtractionWorkflow:
         plan = await self._fail_fast(
             "schema_discovery",
             workflow.execute_activity_method(
-                Activities.plan_run, inp, retry_policy=PATIENT_RETRY,
-                start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                Activities.plan_run, inp, retry_policy=source_retry(inp.limits),
+                start_to_close_timeout=inp.limits.database_timeout(),
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
             ),
         )  # fmt: skip
         parts = await asyncio.gather(*(self._database(inp, plan, t) for t in plan.databases))
@@ -176,7 +190,8 @@ class MetadataExtractionWorkflow:
         try:
             part = await workflow.execute_activity_method(
                 Activities.extract_database, PartInput(inp, plan.run_dir, target),
-                retry_policy=PATIENT_RETRY, start_to_close_timeout=timedelta(hours=6),
+                retry_policy=source_retry(inp.limits),
+                start_to_close_timeout=inp.limits.database_timeout(),
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,
             )  # fmt: skip
         except ActivityError as exc:  # graceful degradation: the other databases go on
