@@ -115,8 +115,8 @@ def test_a_stopped_backend_mid_run_is_retried(
     assert waited < 90, waited
     manifest = read_manifest(next((tmp_path / "runs").iterdir()))
     log = (tmp_path / "logs" / "sourcesense.log").read_text(encoding="utf-8")
-    reported = "\n".join(manifest["warnings"]) + log
-    assert "presumed hung" in reported, (manifest["warnings"], stdout)
+    retried = [message for entry in manifest["databases"] for message in entry["retried"]]
+    assert "presumed hung" in "\n".join(retried) + log, (manifest["databases"], stdout)
     assert manifest["counts"]["relations"] >= 300
 
 

@@ -1,10 +1,12 @@
-"""Reading a workflow's history, and holding locks on the source to pause an extraction."""
+"""Reading a workflow's history, and pausing an extraction in the middle."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,26 +39,41 @@ async def activity_attempts(handle: WorkflowHandle[Any, Any]) -> list[Attempt]:
     return attempts
 
 
-@contextmanager
-def table_locked(pg: PgServer, database: str, table: str) -> Iterator[None]:
-    """Hold ACCESS EXCLUSIVE on a table: extraction waits on it when it reads its size."""
-    with pg.connect(database) as conn, conn.transaction():
-        conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-        yield
+# Statements only the extraction's snapshot transaction sends (the preflight and the plan run
+# in autocommit): its backend, caught between two kinds or on a savepoint.
+_IN_EXTRACTION = """
+SELECT pid FROM pg_stat_activity
+WHERE datname = %s AND application_name = 'sourcesense'
+  AND (state = 'idle in transaction' OR query LIKE 'SAVEPOINT%%' OR query LIKE 'RELEASE%%')
+LIMIT 1
+"""
 
 
-async def waiting_backend(pg: PgServer, database: str, timeout: float = 60) -> int:
-    """The pid of the sourcesense session blocked on a lock in `database`."""
+@asynccontextmanager
+async def paused_extraction(pg: PgServer, database: str, timeout: float = 60) -> AsyncIterator[int]:
+    """Freeze the backend of a running extraction (SIGSTOP) for the block; yield its pid.
+
+    Lock waits no longer pause an extraction (locked relations are left out), so tests that
+    need one caught mid-run stop its backend; the test process may signal the server's
+    processes (root in CI). On leaving, the backend is continued and ended.
+    """
+    pid = await _extraction_backend(pg, database, timeout)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pid
+    finally:
+        with pg.connect() as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        os.kill(pid, signal.SIGCONT)
+
+
+async def _extraction_backend(pg: PgServer, database: str, timeout: float) -> int:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        with pg.connect() as conn:
-            row = conn.execute(
-                """SELECT pid FROM pg_stat_activity WHERE datname = %s
-                   AND application_name = 'sourcesense' AND wait_event_type = 'Lock'""",
-                (database,),
-            ).fetchone()
-        if row is not None:
-            return int(row[0])
-        await asyncio.sleep(0.1)
-    raise AssertionError("no sourcesense session started waiting on the lock")
+    with pg.connect() as conn:
+        while loop.time() < deadline:
+            row = conn.execute(_IN_EXTRACTION, (database,)).fetchone()
+            if row is not None:
+                return int(row[0])
+            await asyncio.sleep(0)
+    raise AssertionError("no sourcesense extraction seen in its snapshot transaction")

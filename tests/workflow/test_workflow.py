@@ -23,9 +23,7 @@ from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 from tests.helpers import run_contents
 from tests.pg import PgServer, drop_database
 from tests.workflow.conftest import WorkerProcesses
-from tests.workflow.helpers import activity_attempts, table_locked, waiting_backend
-
-LOCKED_TABLE = "bench_s0.t_00000"
+from tests.workflow.helpers import activity_attempts, paused_extraction
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +58,9 @@ async def test_worker_killed_mid_activity_resumes(
     embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings,
     workers: WorkerProcesses, tmp_path: Path,
 ) -> None:  # fmt: skip
-    with table_locked(embedded_server, catalog, LOCKED_TABLE):
-        workers.start("first", SOURCESENSE_LOCK_TIMEOUT_MS="120000")
-        handle = await start(client, extraction(embedded_server, catalog, wf_settings), wf_settings)
-        await waiting_backend(embedded_server, catalog)
+    workers.start("first")
+    handle = await start(client, extraction(embedded_server, catalog, wf_settings), wf_settings)
+    async with paused_extraction(embedded_server, catalog):
         workers.kill("first")  # SIGKILL while extract_database is running
     workers.start("second")
     result = await asyncio.wait_for(handle.result(), timeout=120)
@@ -77,13 +74,10 @@ async def test_worker_killed_mid_activity_resumes(
 async def test_terminated_connection_is_retried(
     embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings
 ) -> None:
-    settings = wf_settings.model_copy(update={"lock_timeout_ms": 120_000})
-    async with new_worker(client, settings):
-        with table_locked(embedded_server, catalog, LOCKED_TABLE):
-            handle = await start(client, extraction(embedded_server, catalog, settings), settings)
-            pid = await waiting_backend(embedded_server, catalog)
-            with embedded_server.connect() as conn:
-                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    async with new_worker(client, wf_settings):
+        handle = await start(client, extraction(embedded_server, catalog, wf_settings), wf_settings)
+        async with paused_extraction(embedded_server, catalog):
+            pass  # terminated on leaving
         result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.status == "completed"
     attempts = [

@@ -91,6 +91,7 @@ class DatabasePart:
     errors: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     locked: list[dict[str, Any]] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # what earlier attempts failed on
 
 
 @dataclass
@@ -212,10 +213,7 @@ def extract_part(
         return part
     sink.close(list(DATABASE_KINDS))
     _record(part, result, unreadable)
-    part.warnings[:0] = [
-        f"{target.name}: an earlier attempt failed and was retried: {message}"
-        for message in _earlier_attempts(run_dir, target.index)
-    ]
+    part.retried = _earlier_attempts(run_dir, target.index)
     return part
 
 

@@ -62,7 +62,8 @@ def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elaps
         for key in ("warnings", "errors", "skipped", "locked"):
             manifest.setdefault(key, []).extend(part.get(key, []))
     manifest["databases"] = [
-        {k: part[k] for k in ("name", "status", "error", "snapshot", "counts", "seconds")}
+        {k: part.get(k) for k in ("name", "status", "error", "snapshot", "counts", "seconds")}
+        | {"retried": part.get("retried", [])}
         for part in parts
     ]
     if not parts:
