@@ -41,7 +41,7 @@ from sourcesense.store.runs import run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.tokens import api_token
 from sourcesense.transform.registry import available_transformers, check_formats
-from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
+from sourcesense.workflow.inputs import ExtractionInput, SourceLimits, SourceSpec
 from sourcesense.workflow.runtime import (
     EMBEDDED_READY_S,
     connect_client,
@@ -193,6 +193,7 @@ def extract(
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
         lineage=lineage, quality=quality, profile=profile, anonymize=anonymize,
         incremental=not full_refresh, formats=formats, transform_options=transform_options,
+        limits=SourceLimits.of(settings),
     )  # fmt: skip
     run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)
     manifest = read_manifest(run_dir)
@@ -295,7 +296,10 @@ def demo(
         rows = load_sample_db(server.conninfo(), "sample_db", scale)
         err.print(f"sample_db loaded: {sum(rows.values()):,} rows in {len(rows)} tables")
         source = parse_dsn(server.conninfo("sample_db"))
-        inp = ExtractionInput(SourceSpec.of(source), str(settings.data_dir), new_run_id())
+        inp = ExtractionInput(
+            SourceSpec.of(source), str(settings.data_dir), new_run_id(),
+            limits=SourceLimits.of(settings),
+        )  # fmt: skip
         run_dir = _run(inp, settings, True, temporal_ui)
         print_summary(out, run_dir, read_manifest(run_dir))
     finally:

@@ -35,7 +35,7 @@ from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import RunNotFoundError, run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.transform.registry import check_formats
-from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceSpec
+from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceLimits, SourceSpec
 from sourcesense.workflow.submit import as_error, workflow_id
 from sourcesense.workflow.workflows import STAGES, MetadataExtractionWorkflow, Progress, StageStatus
 
@@ -101,7 +101,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         incremental=not opts.full_refresh, formats=opts.formats,
         webhook_url=str(opts.webhook_url) if opts.webhook_url else None,
-        correlation_id=correlation_id.get(),
+        correlation_id=correlation_id.get(), limits=SourceLimits.of(settings),
     )  # fmt: skip
     await client.start_workflow(
         MetadataExtractionWorkflow.run, inp, id=workflow_id(run_id), task_queue=settings.task_queue
