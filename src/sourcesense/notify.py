@@ -10,6 +10,7 @@ import urllib.request
 from typing import Any
 
 from sourcesense.errors import SourceSenseError
+from sourcesense.logs import redact_url, scrub
 
 SIGNATURE_HEADER = "X-SourceSense-Signature"
 
@@ -33,8 +34,9 @@ def send_webhook(url: str, payload: dict[str, Any], secret: str, timeout_s: floa
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
             return int(response.status)
+    # Messages name the URL redacted: they reach the manifest, the log and Temporal failures.
     except urllib.error.HTTPError as exc:
-        raise WebhookError(f"webhook {url} answered {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise WebhookError(f"webhook {url} unreachable: {reason}") from None
+        raise WebhookError(f"webhook {redact_url(url)} answered {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = scrub(str(getattr(exc, "reason", exc)))
+        raise WebhookError(f"webhook {redact_url(url)} unreachable: {reason}") from None

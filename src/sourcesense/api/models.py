@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
 from sourcesense.source import SSL_MODES, Source
 
@@ -23,10 +23,20 @@ class Connection(BaseModel):
     database: str = Field(default="postgres", min_length=1, max_length=63)
     sslmode: SslMode | None = None
 
+    @field_validator("password")
+    @classmethod
+    def _valid_unicode(cls, value: SecretStr | None) -> SecretStr | None:
+        # Pydantic refuses lone surrogates ("\ud800" in JSON) in str fields, not in SecretStr;
+        # no driver could encode one.
+        text = value.get_secret_value() if value is not None else ""
+        if any("\ud800" <= char <= "\udfff" for char in text):
+            raise ValueError("the password is not valid Unicode (it holds a lone surrogate)")
+        return value
+
     def source(self) -> Source:
         return Source(
             host=self.host, port=self.port, user=self.user, password=self.password,
-            database=self.database, sslmode=self.sslmode,
+            database=self.database, sslmode=self.sslmode, isolated=True,
         )  # fmt: skip
 
 

@@ -26,10 +26,13 @@ from sourcesense.api.models import (
     StartRequest,
     StatusResponse,
 )
+from sourcesense.api.security import public_message
+from sourcesense.api.sources import caller_source, check_filters
 from sourcesense.errors import SourceSenseError
-from sourcesense.extract.filters import Filters, check_shape
+from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import discover_schemas, preflight
 from sourcesense.logs import correlation_id, remember_secret
+from sourcesense.settings import Settings
 from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import RunNotFoundError, run_dir
@@ -57,12 +60,12 @@ async def preflight_route(connection: Connection, settings: SettingsDep) -> Pref
     """Test a connection: reachability, authentication, server version, privileges, estimated
     size. A connection that fails is a successful test: `ok` false and the reason."""
     remember_secret(connection.password.get_secret_value() if connection.password else None)
+    source = caller_source(connection, settings, "connection.host")
     try:
-        facts = await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
+        facts = await asyncio.to_thread(preflight, source, Filters(), settings)
     except SourceSenseError as exc:
-        return PreflightReport(
-            ok=False, error=ErrorBody(type=type(exc).__name__, message=exc.message)
-        )
+        message = public_message(exc.message, settings)
+        return PreflightReport(ok=False, error=ErrorBody(type=type(exc).__name__, message=message))
     return PreflightReport(ok=True, **dataclasses.asdict(facts))
 
 
@@ -83,20 +86,22 @@ async def metadata(
     connection = Connection(
         host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
     )
-    return await asyncio.to_thread(discover_schemas, connection.source(), Filters(), settings)
+    source = caller_source(connection, settings, "host")
+    return await asyncio.to_thread(discover_schemas, source, Filters(), settings)
 
 
 @router.post("/start", status_code=202, responses=BAD_BODY)
 async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) -> Started:
     password = body.connection.password
     remember_secret(password.get_secret_value() if password else None)
+    source = caller_source(body.connection, settings, "connection.host")
     filters = Filters(**body.filters.model_dump())
-    check_shape(filters)
     check_formats(body.options.formats)
+    await check_filters(source, filters, settings)
     run_id = new_run_id()
     opts = body.options
     inp = ExtractionInput(
-        SourceSpec.of(body.connection.source()), str(settings.data_dir), run_id,
+        SourceSpec.of(source), str(settings.data_dir), run_id,
         filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         incremental=not opts.full_refresh, formats=opts.formats,
@@ -115,7 +120,7 @@ def _handle(client: Client, workflow: str) -> WorkflowHandle[Any, Any]:
     return client.get_workflow_handle(workflow, result_type=RunResult)
 
 
-async def _status(client: Client, workflow: str) -> StatusResponse:
+async def _status(client: Client, workflow: str, settings: Settings) -> StatusResponse:
     handle = _handle(client, workflow)
     try:
         description = await handle.describe()
@@ -140,20 +145,22 @@ async def _status(client: Client, workflow: str) -> StatusResponse:
         try:
             await handle.result()
         except WorkflowFailureError as exc:
-            response.error = as_error(exc).message
+            response.error = public_message(as_error(exc).message, settings)
     return response
 
 
 @router.get("/status/{workflow}", responses={404: {"description": "No such workflow"}})
-async def status(workflow: str, client: ClientDep) -> StatusResponse:
-    return await _status(client, workflow)
+async def status(workflow: str, client: ClientDep, settings: SettingsDep) -> StatusResponse:
+    return await _status(client, workflow, settings)
 
 
 @router.get("/status/{workflow}/stream", response_class=StreamingResponse,
             responses={404: {"description": "No such workflow"}})  # fmt: skip
-async def status_stream(workflow: str, client: ClientDep) -> StreamingResponse:
+async def status_stream(
+    workflow: str, client: ClientDep, settings: SettingsDep
+) -> StreamingResponse:
     """Server-Sent Events: a `progress` event on every change, then one `done` event."""
-    first = await _status(client, workflow)  # 404 before the stream starts
+    first = await _status(client, workflow, settings)  # 404 before the stream starts
 
     async def events() -> AsyncIterator[str]:
         current, last = first, ""
@@ -166,7 +173,7 @@ async def status_stream(workflow: str, client: ClientDep) -> StreamingResponse:
             if finished:
                 return
             await asyncio.sleep(0.5)
-            current = await _status(client, workflow)
+            current = await _status(client, workflow, settings)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})  # fmt: skip
