@@ -93,6 +93,10 @@ NOWHERE = "/dev/null/sourcesense-none"
 _PINNED = {
     "password": "", "passfile": NOWHERE, "sslcert": NOWHERE, "sslkey": NOWHERE,
     "sslcertmode": "disable", "min_protocol_version": "3.0", "max_protocol_version": "3.0",
+    "connect_timeout": "10",  # connect() gives its own; "" is not a number to psycopg
+    # Methods that prove the caller's own secret, or none (trust); never GSS/SSPI/OAuth, which
+    # would present the server's Kerberos ticket or start a device flow. ("" allows nothing.)
+    "require_auth": "password,md5,scram-sha-256,none",
 }  # fmt: skip
 # Options without an environment variable that a service file could still supply.
 _NO_ENVVAR = ("sslpassword", "sslkeylogfile", "oauth_issuer", "oauth_client_id",

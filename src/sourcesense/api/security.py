@@ -30,7 +30,7 @@ def token_matches(header: str | None, token: str) -> bool:
 def error(
     status: int, type_name: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = {"error": {"type": type_name, "message": message}}
+    body = {"error": {"type": type_name, "message": _valid_text(message)}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
