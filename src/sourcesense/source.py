@@ -65,8 +65,11 @@ class Source(BaseModel):
         if self.password is not None:
             params["password"] = self.password.get_secret_value()
         given = {k: v for k, v in params.items() if v is not None}
+        if any("\x00" in str(value) for value in given.values()):
+            # libpq reads the string up to a NUL: the options after it would silently vanish.
+            raise ConfigError("connection parameters may not contain a NUL character")
         if self.isolated:
-            given = isolated_defaults() | given
+            given |= {k: v for k, v in isolated_defaults().items() if k not in given}
         return pg_conninfo.make_conninfo(**given)
 
     def redacted_url(self) -> str:

@@ -166,3 +166,20 @@ async def test_sockets_only_when_allowed(make_app: MakeApp, role: Role) -> None:
         assert response.status_code == 200, response.text
         report = response.json()
         assert report["ok"] is False and report["error"]["type"] == "ConnectionFailedError"
+
+
+async def test_control_characters_in_other_connection_fields_answer_422(
+    make_app: MakeApp, role: Role
+) -> None:
+    """libpq reads a connection string up to a NUL: a NUL in the user name would cut off the
+    host after it (and connect through a socket), so every field refuses control characters."""
+    async with recording_client(make_app()) as http:
+        for field in ("user", "database", "password"):
+            body = connection(role, **{field: "x\x00host=/run/postgresql"})
+            response = await http.post(PREFLIGHT, json=body, headers=AUTH)
+            assert response.status_code == 422, response.text
+            assert response.json()["detail"][0]["loc"] == ["body", field]
+        params = {"host": role.host, "user": "x\x00y"}
+        response = await http.get("/workflows/v1/metadata", params=params, headers=AUTH)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["loc"] == ["query", "user"]

@@ -45,3 +45,9 @@ def test_a_server_environment_naming_a_service_is_refused(monkeypatch: pytest.Mo
     with pytest.raises(ConfigError, match="PGSERVICE"):
         API_SOURCE.conninfo()
     API_SOURCE.model_copy(update={"isolated": False}).conninfo()  # the CLI may use services
+
+
+def test_no_connection_string_carries_a_nul() -> None:
+    for source in (API_SOURCE, API_SOURCE.model_copy(update={"isolated": False})):
+        with pytest.raises(ConfigError, match="NUL"):
+            source.model_copy(update={"user": "u\x00host=/tmp"}).conninfo()

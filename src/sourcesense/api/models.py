@@ -44,6 +44,15 @@ class Connection(Body):
     database: str = Field(default="postgres", min_length=1, max_length=63)
     sslmode: SslMode | None = None
 
+    @field_validator("user", "database", "password", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # libpq reads a connection string up to a NUL: what follows (the host) would vanish.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value or ""
+        if any(ord(char) < 32 or ord(char) == 127 for char in text):
+            raise ValueError("may not contain control characters")
+        return value
+
     def source(self) -> Source:
         return Source(
             host=self.host, port=self.port, user=self.user, password=self.password,

@@ -10,8 +10,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
@@ -83,11 +84,24 @@ async def metadata(
     password travels in the X-Source-Password header, never in the URL."""
     remember_secret(x_source_password)
     secret = SecretStr(x_source_password) if x_source_password is not None else None
-    connection = Connection(
-        host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
-    )
+    try:
+        connection = Connection(
+            host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
+        )
+    except ValidationError as exc:  # checks beyond the query's own (control characters)
+        raise RequestValidationError(_located(exc)) from None
     source = caller_source(connection, settings, "host")
     return await asyncio.to_thread(discover_schemas, source, Filters(), settings)
+
+
+def _located(exc: ValidationError) -> list[dict[str, Any]]:
+    """Errors of a Connection built from the query, located as FastAPI locates its own."""
+    errors = []
+    for item in exc.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        where = ("header", "x-source-password") if name == "password" else ("query", name)
+        errors.append({**item, "loc": where})
+    return errors
 
 
 @router.post("/start", status_code=202, responses=BAD_BODY)
