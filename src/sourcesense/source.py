@@ -221,7 +221,8 @@ def connection_error(exc: psycopg.Error, source: Source, database: str | None) -
             return PermissionDeniedError(f"permission denied at {where}: {reason}")
         case "no-password":
             return PasswordRequiredError(
-                f"the server at {where} requires a password: {_CREDENTIAL_HINT}"
+                f"the server at {where} requires a password: "
+                + ("send it with the request" if source.isolated else _CREDENTIAL_HINT)
             )
     return ConnectionFailedError(
         f"cannot connect to PostgreSQL at {where}: {reason}; check host, port and that the "

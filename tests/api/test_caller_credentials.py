@@ -58,6 +58,7 @@ async def test_preflight_never_uses_the_servers_pgpass(
         assert response.status_code == 200, response.text
         report = response.json()
         assert report["ok"] is False and report["error"]["type"] in AUTH_ERRORS, report
+        assert "pgpass" not in report["error"]["message"]  # the hint fits an API caller
         # With the password given by the caller, the same request succeeds.
         given = connection(role, password=role.password)
         response = await http.post(PREFLIGHT, json=given, headers=AUTH)
