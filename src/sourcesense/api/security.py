@@ -19,7 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sourcesense.settings import Settings
 
 OPEN_PATHS = {"/health"}
-MAX_CLIENTS = 10_000  # rate-limit windows kept at most (a few MB)
+# Rate-limit windows kept at most: ~1 KB each for a client seen once, and never more than
+# MAX_CLIENTS x rate_limit_per_minute timestamps in all.
+MAX_CLIENTS = 10_000
 
 
 def token_matches(header: str | None, token: str) -> bool:
