@@ -20,7 +20,7 @@ import uvicorn
 from rich.console import Console
 
 from sourcesense import ddl_log, embedded
-from sourcesense.api.main import create_app
+from sourcesense.api.main import create_app, server_options
 from sourcesense.cli_render import (
     StageProgress,
     print_changes,
@@ -273,7 +273,8 @@ async def _serve(settings: Settings, host: str, port: int, ui: bool) -> None:
         if settings.temporal_address is None:
             await stack.enter_async_context(new_worker(client, settings))
         config = uvicorn.Config(create_app(settings, client), host=host, port=port,
-                                log_config=None, access_log=False)  # fmt: skip
+                                log_config=None, access_log=False,
+                                **server_options(settings))  # fmt: skip
         await uvicorn.Server(config).serve()
 
 

@@ -13,6 +13,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
@@ -36,7 +37,23 @@ def remember_secret(secret: str | None) -> None:
         request_secrets.set((*request_secrets.get(), secret))
 
 
+_HTTP_URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """A webhook URL as it may be stored, logged or shown: without user info, query string and
+    fragment, where tokens travel (https://hooks.example/x?token=... -> .../x?****)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return "****"
+    query = "****" if parts.query else ""
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
+
+
 def scrub(text: str) -> str:
+    text = _HTTP_URL.sub(lambda match: redact_url(match.group()), text)
     text = _KEY_PASSWORD.sub(r"\1****", _URL_PASSWORD.sub(r"\1****@", text))
     for secret in request_secrets.get():
         text = text.replace(secret, "****")

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 1_000_000
     webhook_secret: SecretStr | None = None  # else the API token signs webhooks
+    # Hosts API callers may connect to (JSON list: "db.internal:5432", "*.example.com",
+    # "10.0.0.0/8"); empty: any TCP host. Unix sockets only if api_allow_sockets.
+    allowed_sources: list[str] = []
+    api_allow_sockets: bool = False
+    # Proxies whose X-Forwarded-For/-Proto `serve` trusts (addresses or networks); empty: none.
+    trusted_proxies: list[str] = []
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None

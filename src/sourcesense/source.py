@@ -6,12 +6,15 @@ never contains the password. Connections are read-only, time-limited and named `
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
+from psycopg import pq
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from sourcesense.errors import (
@@ -45,6 +48,9 @@ class Source(BaseModel):
     database: str | None = None
     sslmode: str | None = None
     extra: dict[str, str] = {}
+    # Described by an API caller: connect with the caller's credentials only, never with the
+    # server's ~/.pgpass, service file or PG* environment (see isolated_defaults).
+    isolated: bool = False
 
     def with_password(self, password: str) -> Source:
         return self.model_copy(update={"password": SecretStr(password)})
@@ -59,7 +65,13 @@ class Source(BaseModel):
         params["sslmode"] = self.sslmode
         if self.password is not None:
             params["password"] = self.password.get_secret_value()
-        return pg_conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+        given = {k: v for k, v in params.items() if v is not None}
+        if any("\x00" in str(value) for value in given.values()):
+            # libpq reads the string up to a NUL: the options after it would silently vanish.
+            raise ConfigError("connection parameters may not contain a NUL character")
+        if self.isolated:
+            given |= {k: v for k, v in isolated_defaults().items() if k not in given}
+        return pg_conninfo.make_conninfo(**given)
 
     def redacted_url(self) -> str:
         """The source as a URL without its password, for manifests, logs and messages."""
@@ -74,6 +86,53 @@ class Source(BaseModel):
     def describe(self) -> str:
         """host:port for messages."""
         return f"{self.host or 'localhost'}:{self.port or 5432}"
+
+
+# A path below a file that is not a directory: it can never exist (stat fails with ENOTDIR,
+# which libpq takes as "no such file", silently).
+NOWHERE = "/dev/null/sourcesense-none"
+# Pinned where the empty string would mean a default file in the server's home directory, or
+# is not a valid value. An empty password makes libpq answer "password not supplied" instead
+# of looking for one.
+_PINNED = {
+    "password": "", "passfile": NOWHERE, "sslcert": NOWHERE, "sslkey": NOWHERE,
+    "sslcertmode": "disable", "min_protocol_version": "3.0", "max_protocol_version": "3.0",
+    "connect_timeout": "10",  # connect() gives its own; "" is not a number to psycopg
+    # Methods that prove the caller's own secret, or none (trust); never GSS/SSPI/OAuth, which
+    # would present the server's Kerberos ticket or start a device flow. ("" allows nothing.)
+    "require_auth": "password,md5,scram-sha-256,none",
+}  # fmt: skip
+# Options without an environment variable that a service file could still supply.
+_NO_ENVVAR = ("sslpassword", "sslkeylogfile", "oauth_issuer", "oauth_client_id",
+              "oauth_client_secret", "oauth_scope")  # fmt: skip
+
+
+def isolated_defaults() -> dict[str, str]:
+    """A value for every libpq option that has an environment variable, so libpq never falls
+    back to PGPASSWORD, PGPASSFILE/~/.pgpass, PGSSLCERT, PGOPTIONS... of the server process.
+
+    libpq only consults the environment for options left unset; an explicit value (empty
+    where libpq treats empty as "none", the compiled default otherwise) shuts each fallback.
+    PGSERVICE cannot be shut that way (an empty service name is an error), so it is refused.
+    """
+    if os.environ.get("PGSERVICE"):
+        raise ConfigError(
+            "the server's environment sets PGSERVICE, which connections described through the "
+            "API may not use: unset it for `sourcesense serve`"
+        )
+    return _isolated_values()
+
+
+@lru_cache(maxsize=1)
+def _isolated_values() -> dict[str, str]:
+    values: dict[str, str] = {}
+    for option in pq.Conninfo.get_defaults():
+        key = option.keyword.decode()
+        if key == "service" or (option.envvar is None and key not in _NO_ENVVAR):
+            continue
+        compiled = option.compiled.decode() if option.compiled is not None else ""
+        values[key] = _PINNED.get(key, compiled)
+    return values
 
 
 def parse_dsn(dsn: str) -> Source:
@@ -174,7 +233,8 @@ def connection_error(exc: psycopg.Error, source: Source, database: str | None) -
             return PermissionDeniedError(f"permission denied at {where}: {reason}")
         case "no-password":
             return PasswordRequiredError(
-                f"the server at {where} requires a password: {_CREDENTIAL_HINT}"
+                f"the server at {where} requires a password: "
+                + ("send it with the request" if source.isolated else _CREDENTIAL_HINT)
             )
     return ConnectionFailedError(
         f"cannot connect to PostgreSQL at {where}: {reason}; check host, port and that the "

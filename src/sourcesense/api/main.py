@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from sourcesense import __version__
+from sourcesense.api.hosts import parse_allow_list
 from sourcesense.api.routes import health, runs, workflows
 from sourcesense.api.security import (
     AuthMiddleware,
     BodyLimitMiddleware,
     RateLimitMiddleware,
+    SecurityHeadersMiddleware,
     error,
+    public_message,
     ui_dir,
+    validation_errors,
 )
 from sourcesense.errors import SourceSenseError
 from sourcesense.logs import correlation_id
@@ -30,9 +37,11 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     app = FastAPI(title="SourceSense", version=__version__,
                   description="PostgreSQL metadata extraction as durable workflows.")  # fmt: skip
     app.state.settings, app.state.client = settings, client
+    parse_allow_list(settings.allowed_sources)  # a bad entry stops the server at start
     for router in (health.router, workflows.router, runs.router):
         app.include_router(router)
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
     if ui_dir().exists():
         app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
@@ -47,7 +56,21 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.middleware("http")(_request_id)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.Config arguments: X-Forwarded-For/-Proto are believed only from the configured
+    proxies (uvicorn's default trusts them from 127.0.0.1, so any local client could pose as
+    any address and walk around the rate limit)."""
+    proxies = settings.trusted_proxies
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or [],
+            "server_header": False}  # fmt: skip
+
+
+# Echoed ids end up in logs, headers and the UI: a conservative charset and length only.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 async def _request_id(
@@ -55,7 +78,7 @@ async def _request_id(
 ) -> Response:
     """The correlation id of every log line of the request, and of the workflow it starts."""
     given = request.headers.get("x-request-id", "")
-    request_id = given if 0 < len(given) <= 64 and given.isascii() else uuid.uuid4().hex
+    request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     token = correlation_id.set(request_id)
     try:
         response = await call_next(request)
@@ -65,9 +88,15 @@ async def _request_id(
     return response
 
 
-async def _our_error(_: Request, exc: SourceSenseError) -> JSONResponse:
+async def _our_error(request: Request, exc: SourceSenseError) -> JSONResponse:
     status = exc.http_status if exc.http_status < 500 else 502 if exc.retryable else 500
-    return error(status, type(exc).__name__, exc.message)
+    message = public_message(exc.message, request.app.state.settings)
+    return error(status, type(exc).__name__, message)
+
+
+async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 body, without the rejected input (a password, a lone surrogate...)."""
+    return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

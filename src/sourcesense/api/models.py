@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
 from sourcesense.source import SSL_MODES, Source
 
@@ -13,9 +13,30 @@ assert set(SslMode.__args__) == set(SSL_MODES)  # type: ignore[attr-defined]
 Pattern = Field(default=None, max_length=1000)
 
 
-class Connection(BaseModel):
+class Body(BaseModel):
+    """A request body part: unknown fields refused, every text valid Unicode."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        # JSON may carry a lone surrogate ("\ud800"); pydantic lets it through in some types
+        # (SecretStr, list items), and no driver, file or answer can encode it.
+        if _has_surrogate(value):
+            raise ValueError("text is not valid Unicode (it holds a lone surrogate)")
+        return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, list | tuple):
+        return any(_has_surrogate(item) for item in value)
+    return False  # nested bodies (dicts) check their own fields
+
+
+class Connection(Body):
     host: str = Field(min_length=1, max_length=255)
     port: int = Field(default=5432, ge=1, le=65535)
     user: str = Field(min_length=1, max_length=63)
@@ -23,16 +44,23 @@ class Connection(BaseModel):
     database: str = Field(default="postgres", min_length=1, max_length=63)
     sslmode: SslMode | None = None
 
+    @field_validator("user", "database", "password", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # libpq reads a connection string up to a NUL: what follows (the host) would vanish.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value or ""
+        if any(ord(char) < 32 or ord(char) == 127 for char in text):
+            raise ValueError("may not contain control characters")
+        return value
+
     def source(self) -> Source:
         return Source(
             host=self.host, port=self.port, user=self.user, password=self.password,
-            database=self.database, sslmode=self.sslmode,
+            database=self.database, sslmode=self.sslmode, isolated=True,
         )  # fmt: skip
 
 
-class FilterBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FilterBody(Body):
     include_database: str | None = Pattern
     exclude_database: str | None = Pattern
     include_schema: str | None = Pattern
@@ -41,9 +69,7 @@ class FilterBody(BaseModel):
     exclude_table: str | None = Pattern
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Options(Body):
     all_databases: bool = False
     lineage: bool = True
     profile: bool = False
@@ -58,9 +84,7 @@ class Options(BaseModel):
     webhook_url: HttpUrl | None = None
 
 
-class StartRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StartRequest(Body):
     connection: Connection
     filters: FilterBody = FilterBody()
     options: Options = Options()

@@ -1,18 +1,27 @@
-"""Token authentication, per-client rate limiting and a request body limit."""
+"""Token authentication, per-client rate limiting, a request body limit, security headers, and
+what error answers may show."""
 
 from __future__ import annotations
 
 import hmac
+import re
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sourcesense.settings import Settings
+
 OPEN_PATHS = {"/health"}
+# Rate-limit windows kept at most: ~1 KB each for a client seen once, and never more than
+# MAX_CLIENTS x rate_limit_per_minute timestamps in all.
+MAX_CLIENTS = 10_000
 
 
 def token_matches(header: str | None, token: str) -> bool:
@@ -23,7 +32,7 @@ def token_matches(header: str | None, token: str) -> bool:
 def error(
     status: int, type_name: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = {"error": {"type": type_name, "message": message}}
+    body = {"error": {"type": type_name, "message": _valid_text(message)}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -44,27 +53,48 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
 
 class RateLimitMiddleware(BaseHTTPMiddleware):
-    """A sliding one-minute window per client address."""
+    """A sliding one-minute window per client address.
 
-    def __init__(self, app: ASGIApp, per_minute: int) -> None:
+    The state is bounded: clients idle for a minute are forgotten, and beyond `max_clients`
+    the least recently seen is dropped (its window restarts; the others' are kept).
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: int, max_clients: int = MAX_CLIENTS) -> None:
         super().__init__(app)
-        self.per_minute = per_minute
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
+        self.per_minute, self.max_clients = per_minute, max_clients
+        self.hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently seen first
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if request.url.path in OPEN_PATHS:
             return await call_next(request)
         client = request.client.host if request.client else "unknown"
-        now = time.monotonic()
-        window = self.hits[client]
+        retry = self.hit(client, time.monotonic())
+        if retry is not None:
+            return error(429, "TooManyRequests", f"rate limit of {self.per_minute} requests a "
+                         "minute reached; retry later", {"Retry-After": str(retry)})  # fmt: skip
+        return await call_next(request)
+
+    def hit(self, client: str, now: float) -> int | None:
+        """Count a request; the seconds to wait if it is over the limit, else None."""
+        self._forget_idle(now)
+        window = self.hits.pop(client, None) or deque()
+        self.hits[client] = window  # (re)inserted last: the most recently seen
         while window and window[0] <= now - 60:
             window.popleft()
         if len(window) >= self.per_minute:
-            retry = max(1, int(60 - (now - window[0])) + 1)
-            return error(429, "TooManyRequests", f"rate limit of {self.per_minute} requests a "
-                         "minute reached; retry later", {"Retry-After": str(retry)})  # fmt: skip
+            return max(1, int(60 - (now - window[0])) + 1)
         window.append(now)
-        return await call_next(request)
+        while len(self.hits) > self.max_clients:
+            self.hits.popitem(last=False)
+        return None
+
+    def _forget_idle(self, now: float) -> None:
+        # Entries are in order of last use, so the idle ones are at the front.
+        while self.hits:
+            window = next(iter(self.hits.values()))
+            if window and window[-1] > now - 60:
+                return
+            self.hits.popitem(last=False)
 
 
 class BodyLimitMiddleware:
@@ -117,3 +147,84 @@ class BodyTooLargeError(Exception):
 
 def ui_dir() -> Path:
     return Path(__file__).parent.parent / "ui" / "static"
+
+
+# The UI is files only (no inline script or style), so it runs under a same-origin policy.
+# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline starter.
+UI_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    csp = DOCS_CSP if path in DOCS_PATHS else UI_CSP
+    return [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+
+
+class SecurityHeadersMiddleware:
+    """The same headers on every response: UI files, API answers, errors, 401s and 429s."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(str(scope.get("path", "")))
+        names = {name for name, _ in extra}
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + extra}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's field errors without the rejected input, every text valid Unicode."""
+    return [
+        {
+            key: _valid_text(value)
+            for key, value in dict(item).items()
+            if key not in ("input", "url")
+        }
+        for item in errors
+    ]
+
+
+def _valid_text(value: Any) -> Any:
+    """Lone surrogates (JSON allows "\\ud800") become U+FFFD so the answer can be encoded."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list | tuple):
+        return [_valid_text(item) for item in value]
+    if isinstance(value, dict):
+        return {str(_valid_text(k)): _valid_text(v) for k, v in value.items()}
+    return value if value is None or isinstance(value, int | float | bool) else str(value)
+
+
+# An absolute path of at least two segments, not part of a URL ("http://h/a/b").
+_ABSOLUTE_PATH = re.compile(r"(?<![\w/:.@-])/[^\s'\"/]+(?:/[^\s'\"/]*)+")
+
+
+def public_message(message: str, settings: Settings) -> str:
+    """An error message fit for an API answer: no absolute paths of the server's file system
+    (the data dir is named as such; the CLI still shows the real path)."""
+    for root in {str(settings.data_dir), str(settings.data_dir.resolve())}:
+        message = message.replace(root, "the data directory")
+    return _ABSOLUTE_PATH.sub("<path>", message)

@@ -17,7 +17,7 @@ from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
 from sourcesense.incremental.reuse import step_summary
 from sourcesense.lineage import build_lineage
-from sourcesense.logs import correlation_id
+from sourcesense.logs import correlation_id, redact_url
 from sourcesense.notify import WebhookError, send_webhook
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
@@ -126,7 +126,11 @@ class ExtractionActivities:
                 raise ApplicationError(exc.message, type="WebhookError") from None
             await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [exc.message])
             return
-        details = {"url": inp.url, "http_status": status, "attempts": activity.info().attempt}
+        details = {
+            "url": redact_url(inp.url),
+            "http_status": status,
+            "attempts": activity.info().attempt,
+        }
         await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [], details)
 
     def all(self) -> list[Callable[..., Awaitable[object]]]:

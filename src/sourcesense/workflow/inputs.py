@@ -27,13 +27,15 @@ class SourceSpec:
     database: str | None = None
     sslmode: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # From an API caller: the worker connects with nothing from its own libpq environment.
+    isolated: bool = False
 
     @staticmethod
     def of(source: Source) -> SourceSpec:
         password = source.password.get_secret_value() if source.password is not None else None
         return SourceSpec(
             source.host, source.port, source.user, password, source.database, source.sslmode,
-            dict(source.extra),
+            dict(source.extra), source.isolated,
         )  # fmt: skip
 
     def to_source(self) -> Source:

@@ -10,8 +10,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError
 
@@ -26,10 +27,13 @@ from sourcesense.api.models import (
     StartRequest,
     StatusResponse,
 )
+from sourcesense.api.security import public_message
+from sourcesense.api.sources import caller_source, check_filters
 from sourcesense.errors import SourceSenseError
-from sourcesense.extract.filters import Filters, check_shape
+from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import discover_schemas, preflight
 from sourcesense.logs import correlation_id, remember_secret
+from sourcesense.settings import Settings
 from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import RunNotFoundError, run_dir
@@ -57,12 +61,12 @@ async def preflight_route(connection: Connection, settings: SettingsDep) -> Pref
     """Test a connection: reachability, authentication, server version, privileges, estimated
     size. A connection that fails is a successful test: `ok` false and the reason."""
     remember_secret(connection.password.get_secret_value() if connection.password else None)
+    source = caller_source(connection, settings, "connection.host")
     try:
-        facts = await asyncio.to_thread(preflight, connection.source(), Filters(), settings)
+        facts = await asyncio.to_thread(preflight, source, Filters(), settings)
     except SourceSenseError as exc:
-        return PreflightReport(
-            ok=False, error=ErrorBody(type=type(exc).__name__, message=exc.message)
-        )
+        message = public_message(exc.message, settings)
+        return PreflightReport(ok=False, error=ErrorBody(type=type(exc).__name__, message=message))
     return PreflightReport(ok=True, **dataclasses.asdict(facts))
 
 
@@ -80,23 +84,38 @@ async def metadata(
     password travels in the X-Source-Password header, never in the URL."""
     remember_secret(x_source_password)
     secret = SecretStr(x_source_password) if x_source_password is not None else None
-    connection = Connection(
-        host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
-    )
-    return await asyncio.to_thread(discover_schemas, connection.source(), Filters(), settings)
+    try:
+        connection = Connection(
+            host=host, port=port, user=user, password=secret, database=database, sslmode=sslmode
+        )
+    except ValidationError as exc:  # checks beyond the query's own (control characters)
+        raise RequestValidationError(_located(exc)) from None
+    source = caller_source(connection, settings, "host")
+    return await asyncio.to_thread(discover_schemas, source, Filters(), settings)
+
+
+def _located(exc: ValidationError) -> list[dict[str, Any]]:
+    """Errors of a Connection built from the query, located as FastAPI locates its own."""
+    errors = []
+    for item in exc.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        where = ("header", "x-source-password") if name == "password" else ("query", name)
+        errors.append({**item, "loc": where})
+    return errors
 
 
 @router.post("/start", status_code=202, responses=BAD_BODY)
 async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) -> Started:
     password = body.connection.password
     remember_secret(password.get_secret_value() if password else None)
+    source = caller_source(body.connection, settings, "connection.host")
     filters = Filters(**body.filters.model_dump())
-    check_shape(filters)
     check_formats(body.options.formats)
+    await check_filters(source, filters, settings)
     run_id = new_run_id()
     opts = body.options
     inp = ExtractionInput(
-        SourceSpec.of(body.connection.source()), str(settings.data_dir), run_id,
+        SourceSpec.of(source), str(settings.data_dir), run_id,
         filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         incremental=not opts.full_refresh, formats=opts.formats,
@@ -115,7 +134,7 @@ def _handle(client: Client, workflow: str) -> WorkflowHandle[Any, Any]:
     return client.get_workflow_handle(workflow, result_type=RunResult)
 
 
-async def _status(client: Client, workflow: str) -> StatusResponse:
+async def _status(client: Client, workflow: str, settings: Settings) -> StatusResponse:
     handle = _handle(client, workflow)
     try:
         description = await handle.describe()
@@ -140,20 +159,22 @@ async def _status(client: Client, workflow: str) -> StatusResponse:
         try:
             await handle.result()
         except WorkflowFailureError as exc:
-            response.error = as_error(exc).message
+            response.error = public_message(as_error(exc).message, settings)
     return response
 
 
 @router.get("/status/{workflow}", responses={404: {"description": "No such workflow"}})
-async def status(workflow: str, client: ClientDep) -> StatusResponse:
-    return await _status(client, workflow)
+async def status(workflow: str, client: ClientDep, settings: SettingsDep) -> StatusResponse:
+    return await _status(client, workflow, settings)
 
 
 @router.get("/status/{workflow}/stream", response_class=StreamingResponse,
             responses={404: {"description": "No such workflow"}})  # fmt: skip
-async def status_stream(workflow: str, client: ClientDep) -> StreamingResponse:
+async def status_stream(
+    workflow: str, client: ClientDep, settings: SettingsDep
+) -> StreamingResponse:
     """Server-Sent Events: a `progress` event on every change, then one `done` event."""
-    first = await _status(client, workflow)  # 404 before the stream starts
+    first = await _status(client, workflow, settings)  # 404 before the stream starts
 
     async def events() -> AsyncIterator[str]:
         current, last = first, ""
@@ -166,7 +187,7 @@ async def status_stream(workflow: str, client: ClientDep) -> StreamingResponse:
             if finished:
                 return
             await asyncio.sleep(0.5)
-            current = await _status(client, workflow)
+            current = await _status(client, workflow, settings)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})  # fmt: skip
