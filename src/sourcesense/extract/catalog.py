@@ -172,7 +172,7 @@ def _read_kind(
     """All batches of one kind, or none: a kind is never half written.
 
     A lock taken since the locks were read, or the statement timeout, gets one more try: with
-    the newly locked relations left out, or with twice the time.
+    the newly locked relations left out (from then on, in `params`), or with twice the time.
     """
     try:
         with conn.transaction():  # a savepoint, so a failure leaves the snapshot usable
@@ -182,8 +182,9 @@ def _read_kind(
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if not retried and isinstance(exc, psycopg.errors.LockNotAvailable):
-            locked = sorted({*params["locked"], *_read_locks(conn, params, result)})
-            return _read_kind(conn, kind, {**params, "locked": locked}, batch_rows, result, True)
+            # In place: the kinds after this one leave the new lock out too.
+            params["locked"] = sorted({*params["locked"], *_read_locks(conn, params, result)})
+            return _read_kind(conn, kind, params, batch_rows, result, True)
         if not retried and _statement_timeout(exc):
             result.warnings.append(f"{result.database}: {kind}: {reason}; tried again")
             with conn.longer_statements():
