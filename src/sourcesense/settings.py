@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 1_000_000
     webhook_secret: SecretStr | None = None  # else the API token signs webhooks
+    max_concurrent_exports: int = 4  # more at once get 429 with Retry-After
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None
