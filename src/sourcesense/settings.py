@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     api_allow_sockets: bool = False
     # Proxies whose X-Forwarded-For/-Proto `serve` trusts (addresses or networks); empty: none.
     trusted_proxies: list[str] = []
+    max_concurrent_exports: int = 4  # more at once get 429 with Retry-After
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None

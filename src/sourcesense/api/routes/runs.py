@@ -6,16 +6,19 @@ import asyncio
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from sourcesense.api.deps import SettingsDep
+from sourcesense.api.exports import RETRY_AFTER_S, ZipStream, build_export, export_slots
+from sourcesense.api.security import error
 from sourcesense.store.diff import diff_runs
-from sourcesense.store.runs import check_format, delete_run, export_run, list_runs, run_dir
+from sourcesense.store.runs import check_format, delete_run, list_runs, run_dir
 from sourcesense.store.summary import read_manifest
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such run"}}
+BUSY: dict[int | str, dict[str, Any]] = {429: {"description": "Too many exports under way"}}
 
 
 @router.get("")
@@ -28,20 +31,30 @@ async def manifest(run_id: str, settings: SettingsDep) -> dict[str, Any]:
     return read_manifest(run_dir(settings.data_dir, run_id))
 
 
-@router.get("/{run_id}/export", response_class=FileResponse, responses=NOT_FOUND)
+@router.get("/{run_id}/export", response_class=FileResponse, responses=NOT_FOUND | BUSY)
 async def export(
     run_id: str,
     settings: SettingsDep,
-    background: BackgroundTasks,
+    request: Request,
     format: Annotated[str, Query(max_length=10)] = "jsonl",
-) -> FileResponse:
-    """A zip of the run: manifest, and every Parquet file as jsonl, parquet or csv."""
+) -> Response:
+    """A zip of the run: manifest, and every Parquet file as jsonl, parquet or csv. At most
+    max_concurrent_exports at once; beyond, 429 with Retry-After."""
     fmt = check_format(format)
     folder = run_dir(settings.data_dir, run_id)
-    archive = await asyncio.to_thread(export_run, folder, fmt)
-    background.add_task(archive.unlink, missing_ok=True)
-    return FileResponse(archive, media_type="application/zip",
-                        filename=f"sourcesense-{run_id}-{fmt}.zip")  # fmt: skip
+    slots = export_slots(request, settings.max_concurrent_exports)
+    if not slots.take():
+        message = f"{slots.limit} exports are under way, the most at once; retry later"
+        return error(429, "TooManyRequests", message, {"Retry-After": str(RETRY_AFTER_S)})
+    try:
+        archive = await build_export(request, folder, fmt, settings.data_dir)
+        if archive is None:  # the client went away: no one to answer
+            slots.give_back()
+            return Response(status_code=499)
+        return ZipStream(archive, f"sourcesense-{run_id}-{fmt}.zip", slots.give_back)
+    except BaseException:
+        slots.give_back()
+        raise
 
 
 @router.get("/{run_a}/diff/{run_b}", responses=NOT_FOUND)
