@@ -93,6 +93,7 @@ class Progress:
 class MetadataExtractionWorkflow:
     def __init__(self) -> None:
         self._progress = Progress(stages={name: StageStatus() for name in STAGES})
+        self._planning = False  # once plan_run is scheduled, the run dir may exist
 
     @workflow.query(name="progress")
     def progress(self) -> Progress:
@@ -114,6 +115,8 @@ class MetadataExtractionWorkflow:
             await self._stages(inp)
             result = await self._close(CloseInput(inp.data_dir, inp.run_id))
         except (Exception, asyncio.CancelledError) as exc:
+            if not self._planning:  # ended in preflight: there is no run dir
+                raise
             if not _cancelled(exc):
                 await self._close(CloseInput(inp.data_dir, inp.run_id, "failed", _message(exc)))
                 raise
@@ -145,6 +148,7 @@ class MetadataExtractionWorkflow:
         )  # fmt: skip
         self._finish("preflight")
         self._begin("schema_discovery")
+        self._planning = True
         plan = await self._fail_fast(
             "schema_discovery",
             workflow.execute_activity_method(
