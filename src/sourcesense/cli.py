@@ -48,7 +48,7 @@ from sourcesense.workflow.runtime import (
     embedded_temporal,
     new_worker,
 )
-from sourcesense.workflow.submit import run_workflow
+from sourcesense.workflow.submit import Unfinished, run_workflow, unfinished_runs
 
 app = typer.Typer(
     help="Complete, consistent, catalog-ready PostgreSQL metadata extraction.",
@@ -80,6 +80,13 @@ TemporalOption = Annotated[
 ]
 NamespaceOption = Annotated[str | None, typer.Option(help="Temporal namespace")]
 TlsOption = Annotated[bool, typer.Option(help="TLS to Temporal (certs from settings)")]
+UnfinishedOption = Annotated[
+    Unfinished,
+    typer.Option(
+        help="Runs of this data dir left unfinished (a kill, a crash): resume them in the "
+        "foreground first, or cancel them. Each is listed either way."
+    ),
+]
 
 
 def _settings(
@@ -159,6 +166,7 @@ def extract(
             "same scope (needs --atlan-connection)"
         ),
     ] = False,
+    unfinished: UnfinishedOption = "resume",
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
     if database and all_databases:
@@ -195,30 +203,40 @@ def extract(
         incremental=not full_refresh, formats=formats, transform_options=transform_options,
         limits=SourceLimits.of(settings),
     )  # fmt: skip
-    run_dir = _run_with_prompt(inp, settings, progress, temporal_ui)
+    run_dir = _run_with_prompt(inp, settings, progress, temporal_ui, unfinished)
     manifest = read_manifest(run_dir)
     print_summary(out, run_dir, manifest)
     if manifest["status"] == "failed":
         raise typer.Exit(code=9)
 
 
-def _run_with_prompt(inp: ExtractionInput, settings: Settings, show: bool, ui: bool) -> Path:
+def _run_with_prompt(
+    inp: ExtractionInput, settings: Settings, show: bool, ui: bool, unfinished: Unfinished
+) -> Path:
     try:
-        return _run(inp, settings, show, ui)
+        return _run(inp, settings, show, ui, unfinished)
     except PasswordRequiredError:
         if inp.source.password is not None or not sys.stdin.isatty():
             raise
     inp.source.password = getpass.getpass("Password: ")
     inp.run_id = new_run_id()
-    return _run(inp, settings, show, ui)
+    return _run(inp, settings, show, ui, unfinished)
 
 
-def _run(inp: ExtractionInput, settings: Settings, show: bool, ui: bool) -> Path:
+def _run(
+    inp: ExtractionInput, settings: Settings, show: bool, ui: bool,
+    unfinished: Unfinished = "resume",
+) -> Path:  # fmt: skip
     def announce(url: str) -> None:
         err.print(f"Temporal Web UI: {url}", highlight=False)
 
+    def say(line: str) -> None:
+        err.print(line, markup=False, highlight=False)
+
     with StageProgress(err, enabled=show) as live:
-        result = asyncio.run(run_workflow(inp, settings, live.update, ui=ui, on_ui=announce))
+        result = asyncio.run(run_workflow(
+            inp, settings, live.update, ui=ui, on_ui=announce, unfinished=unfinished, say=say
+        ))  # fmt: skip
     return Path(result.run_dir)
 
 
@@ -272,6 +290,8 @@ async def _serve(settings: Settings, host: str, port: int, ui: bool) -> None:
         client = await connect_client(settings, address, wait_s=EMBEDDED_READY_S)
         if settings.temporal_address is None:
             await stack.enter_async_context(new_worker(client, settings))
+            for run in await unfinished_runs(client):  # the worker resumes them
+                err.print(f"{run.describe()}: resumed by this server", highlight=False)
         config = uvicorn.Config(create_app(settings, client), host=host, port=port,
                                 log_config=None, access_log=False,
                                 **server_options(settings))  # fmt: skip
@@ -284,6 +304,7 @@ def demo(
     scale: Annotated[float, typer.Option(help="sample_db size multiplier")] = 1.0,
     keep_running: Annotated[bool, typer.Option(help="Leave the embedded server running")] = False,
     temporal_ui: Annotated[bool, typer.Option(help="Serve the Temporal Web UI meanwhile")] = False,
+    unfinished: UnfinishedOption = "resume",
 ) -> None:
     """Start an embedded PostgreSQL, load sample_db, extract it and show what it holds."""
     settings = _settings(out_dir, None, None)
@@ -301,7 +322,7 @@ def demo(
             SourceSpec.of(source), str(settings.data_dir), new_run_id(),
             limits=SourceLimits.of(settings),
         )  # fmt: skip
-        run_dir = _run(inp, settings, True, temporal_ui)
+        run_dir = _run(inp, settings, True, temporal_ui, unfinished)
         print_summary(out, run_dir, read_manifest(run_dir))
     finally:
         if not keep_running:

@@ -5,6 +5,8 @@ Messages are one line, say what is wrong and what to do, and never contain a pas
 
 from __future__ import annotations
 
+import threading
+
 
 class SourceSenseError(Exception):
     """Base of every error SourceSense reports to a user."""
@@ -88,6 +90,18 @@ class TransientError(SourceSenseError):
     exit_code = 4
     http_status = 503
     retryable = True
+
+
+class StopRequested(SourceSenseError):
+    """A long step was asked to stop (its workflow cancelled, its worker shutting down); raised
+    between batches by the writers that check a stop event. It never reaches a user."""
+
+    exit_code = 130
+
+
+def check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise StopRequested("stopped: the step was cancelled")
 
 
 def error_from_name(name: str | None, message: str) -> SourceSenseError:

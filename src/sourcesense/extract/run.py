@@ -35,7 +35,7 @@ from sourcesense.extract.preflight import check_server_version
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source, connect
-from sourcesense.store.manifest import finish_manifest, new_manifest
+from sourcesense.store.manifest import close_run, finish_manifest, new_manifest
 from sourcesense.store.rundir import (
     MANIFEST,
     ParquetSink,
@@ -114,7 +114,9 @@ def run_extraction(
         _extract_or_fail(request, Path(plan.run_dir), target, on_kind_done, settings)
         for target in plan.databases
     ]
-    manifest = finish_run(Path(plan.run_dir), parts, time.perf_counter() - clock)
+    finish_run(Path(plan.run_dir), parts, time.perf_counter() - clock)
+    manifest = close_run(Path(plan.run_dir))  # no steps here: the raw files are the run
+    assert manifest is not None
     return RunOutcome(run_dir=Path(plan.run_dir), manifest=manifest)
 
 

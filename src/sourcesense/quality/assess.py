@@ -8,6 +8,7 @@ for the manifest.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -70,10 +71,11 @@ def assess(
     options: QualityOptions,
     settings: Settings | None = None,
     incremental: bool = True,
+    stop: threading.Event | None = None,
 ) -> list[str]:
     """Assess a finished extraction run; returns warnings for the manifest. Relations
     unchanged since the previous run keep its profiles and findings (sourcesense.incremental):
-    only the changed ones are profiled."""
+    only the changed ones are profiled. Profiling stops between tables once `stop` is set."""
     check_options(options)
     reuse = plan_reuse(run_dir, QUALITY_STEP, asdict(options), incremental)
     warnings: list[str] = []
@@ -83,7 +85,9 @@ def assess(
     if options.profile and source is None:
         warnings.append("quality: profiling asked for without a source; statistics only")
     elif options.profile and source is not None:
-        samples = profile_tables(source, tables, options, settings or get_settings(), warnings)
+        samples = profile_tables(
+            source, tables, options, settings or get_settings(), warnings, stop
+        )
     rows = profile_rows(tables, statistics_profiles(raw, tables), samples, options)
     profiles = _as_table(rows, PROFILE_SCHEMA)
     findings = schema_findings(raw)

@@ -7,12 +7,13 @@ profile and adds one warning; profiling never stops the assessment.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import psycopg
 
-from sourcesense.errors import SourceSenseError
+from sourcesense.errors import SourceSenseError, StopRequested, check_stop
 from sourcesense.quality.options import QualityOptions
 from sourcesense.quality.sampling import TableSample, choose_plan, run_profile
 from sourcesense.quality.statistics import TableInfo, TableKey, group_by_catalog
@@ -106,6 +107,7 @@ def _profile_database(
     settings: Settings,
     deadline: float,
     warnings: list[str],
+    stop: threading.Event | None = None,
 ) -> tuple[dict[TableKey, TableSample], int]:
     """Samples of one database's tables, and how many were left out for lack of budget."""
     samples: dict[TableKey, TableSample] = {}
@@ -113,6 +115,7 @@ def _profile_database(
         conn.read_only = True  # every transaction opens READ ONLY, whatever the server default
         pages = _relpages(conn, tables)
         for done, table in enumerate(tables):
+            check_stop(stop)
             timeout_ms = _timeout_ms(options, deadline)
             if timeout_ms <= 0:
                 return samples, len(tables) - done
@@ -130,6 +133,7 @@ def profile_tables(
     options: QualityOptions,
     settings: Settings,
     warnings: list[str],
+    stop: threading.Event | None = None,
 ) -> dict[TableKey, TableSample]:
     """Profile every sampleable table, database by database, until the budget is spent."""
     deadline = time.monotonic() + options.total_budget_seconds
@@ -142,8 +146,10 @@ def profile_tables(
             continue
         try:
             found, missed = _profile_database(
-                source, catalog, group, options, settings, deadline, warnings
+                source, catalog, group, options, settings, deadline, warnings, stop
             )
+        except StopRequested:
+            raise
         except SourceSenseError as exc:
             warnings.append(f"quality: {catalog}: not profiled: {exc.message}")
             continue

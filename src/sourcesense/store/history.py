@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sourcesense.store.diff import Change, diff_runs
+from sourcesense.store.manifest import CANCELLED, EXTRACTING, FAILED, SUCCEEDED
 from sourcesense.store.runs import manifests, run_dir, summary
 
 
@@ -26,7 +27,7 @@ def previous_run(
     (`known`: the run store's manifests, newest first, when the caller has already read them)."""
     for candidate in known if known is not None else manifests(data_dir):
         earlier = candidate["started_at"] < manifest["started_at"]
-        succeeded = candidate["status"] != "failed"
+        succeeded = candidate["status"] in SUCCEEDED  # not one under way, failed or cancelled
         if earlier and succeeded and comparable(candidate, manifest) and where(candidate):
             return candidate
     return None
@@ -38,7 +39,7 @@ def changelog(data_dir: Path, source_url: str | None = None) -> list[dict[str, A
     for manifest in known:
         if source_url and manifest["source"]["url"] != source_url:
             continue
-        before = previous_run(data_dir, manifest, known) if manifest["status"] != "failed" else None
+        before = previous_run(data_dir, manifest, known) if _has_raw(manifest) else None
         changes: list[Change] = []
         if before is not None:
             changes = diff_runs(
@@ -49,3 +50,8 @@ def changelog(data_dir: Path, source_url: str | None = None) -> list[dict[str, A
             "changes": changes,
         })  # fmt: skip
     return entries
+
+
+def _has_raw(manifest: dict[str, Any]) -> bool:
+    """The run's raw files are complete (its later steps may still be under way)."""
+    return manifest["status"] not in (EXTRACTING, FAILED, CANCELLED)

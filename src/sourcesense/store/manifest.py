@@ -1,7 +1,13 @@
-"""manifest.json: what a run is, what it found, and what went wrong. Never a password."""
+"""manifest.json: what a run is, what it found, and what went wrong. Never a password.
+
+A run's status follows its workflow: `extracting` (from the plan), `processing` (raw files
+merged; lineage, quality and transformation under way), then one final status when the
+workflow ends: `completed`, `completed_with_warnings`, `failed` or `cancelled`.
+"""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +21,10 @@ if TYPE_CHECKING:
     from sourcesense.extract.run import ExtractRequest
 
 MANIFEST_VERSION = 1
+EXTRACTING, PROCESSING, CANCELLED, FAILED = "extracting", "processing", "cancelled", "failed"
+SUCCEEDED = ("completed", "completed_with_warnings")
+UNFINISHED = (EXTRACTING, PROCESSING)
+STATUSES = (EXTRACTING, PROCESSING, *SUCCEEDED, FAILED, CANCELLED)
 
 
 def new_manifest(
@@ -24,7 +34,7 @@ def new_manifest(
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
-        "status": "running",
+        "status": EXTRACTING,
         "started_at": started.isoformat(),
         "finished_at": None,
         "elapsed_seconds": None,
@@ -51,7 +61,7 @@ def new_manifest(
 
 
 def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elapsed: float) -> None:
-    """Fold the per-database parts into totals and a status."""
+    """Fold the per-database parts into totals; the run goes on to its steps (`processing`)."""
     counts: dict[str, int] = {"databases": len(parts)}
     timings: dict[str, float] = {}
     for part in parts:
@@ -68,12 +78,13 @@ def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elaps
     ]
     if not parts:
         manifest["warnings"].append("no database matched the database filters")
-    manifest |= {"status": run_status(manifest), "counts": counts, "timings": timings}
+    manifest |= {"status": PROCESSING, "counts": counts, "timings": timings}
     manifest["finished_at"] = datetime.now(UTC).isoformat()
     manifest["elapsed_seconds"] = round(elapsed, 3)
 
 
 def run_status(manifest: dict[str, Any]) -> str:
+    """The final status of a run whose steps have all ended, from what they recorded."""
     entries = manifest["databases"]
     extracted = [e for e in entries if e["status"] == "completed"]
     if not extracted and any(e["status"] == "failed" for e in entries):
@@ -98,6 +109,37 @@ def record_step(
     manifest["warnings"].extend(warnings)
     if error:
         manifest["errors"].append(f"{step}: {error}")
-    manifest["status"] = run_status(manifest)
+    if manifest["status"] not in (*UNFINISHED, CANCELLED):  # a late step (the webhook) counts
+        manifest["status"] = run_status(manifest)
     write_json(path, manifest)
     return manifest
+
+
+def close_run(
+    run_dir: Path, outcome: str | None = None, error: str | None = None
+) -> dict[str, Any] | None:
+    """End a run: its final status (`outcome` when the workflow was cancelled or failed, else
+    what the steps recorded) and no staging left. A run dir without a manifest (stopped while
+    it was being planned) holds nothing of use and is removed. Idempotent."""
+    path = run_dir / MANIFEST
+    if not path.exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return None
+    remove_staging(run_dir)
+    manifest = read_json(path)
+    if error and f"workflow: {error}" not in manifest["errors"]:
+        manifest["errors"].append(f"workflow: {error}")
+    manifest["status"] = outcome or run_status(manifest)
+    manifest["finished_at"] = manifest["finished_at"] or datetime.now(UTC).isoformat()
+    write_json(path, manifest)
+    return manifest
+
+
+def remove_staging(run_dir: Path) -> None:
+    """Remove what unfinished attempts leave: every name starting with "." is a staging folder
+    or temporary file (transformed/.atlan.staging, raw/.parts, .x.parquet.<pid>.tmp)."""
+    for path in sorted(run_dir.rglob(".*"), key=lambda p: len(p.parts)):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

@@ -76,6 +76,7 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     writer = EntityWriter(ctx.out_dir, batch, previous, keep_names=remove_stale)
     try:
         for relation, type_name, entity in atlan_items(ctx.run_dir, connection, reuse.keys):
+            ctx.check_stop()
             writer.add(relation, type_name, entity)
     finally:
         writer.close(ctx.run_dir / _INDEX)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sourcesense.errors import check_stop
 
 
 @dataclass
@@ -17,6 +20,11 @@ class TransformContext:
     options: dict[str, str] = field(default_factory=dict)
     # False for a full refresh: nothing may be copied from an earlier run.
     incremental: bool = True
+    # Set when the step is cancelled: a transformer checks it between entities (check_stop).
+    stop: threading.Event | None = None
+
+    def check_stop(self) -> None:
+        check_stop(self.stop)
 
 
 @dataclass

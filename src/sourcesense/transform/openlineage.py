@@ -57,6 +57,7 @@ def transform_openlineage(ctx: TransformContext) -> TransformOutput:
     event_time = ctx.manifest.get("finished_at") or ctx.manifest["started_at"]
     try:
         for key, event in _events(ctx.run_dir, ctx.manifest, reused, event_time):
+            ctx.check_stop()
             if event is None:
                 _copy(previous, lines, key, event_time)
             else:

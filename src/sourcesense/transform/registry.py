@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from sourcesense.errors import ConfigError, SourceSenseError
+from sourcesense.errors import ConfigError, SourceSenseError, StopRequested
 from sourcesense.incremental.reuse import step_summary
+from sourcesense.store.manifest import remove_staging
 from sourcesense.store.rundir import read_json
 from sourcesense.transform.atlan import transform_atlan
 from sourcesense.transform.context import TransformContext, Transformer
@@ -48,27 +50,38 @@ def check_formats(names: list[str]) -> None:
 
 def run_transformers(
     run_dir: Path, names: list[str], options: dict[str, str] | None = None,
-    incremental: bool = True,
+    incremental: bool = True, stop: threading.Event | None = None,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """Run each named transformer into transformed/<name>/ (replaced whole, atomically)."""
+    """Run each named transformer into transformed/<name>/ (replaced whole, atomically).
+
+    Each writes into transformed/.<name>.staging/ first: a fixed name, so the next attempt of
+    the step (on any worker) finds and removes what an interrupted one left."""
     registry = available_transformers()
     manifest = read_json(run_dir / "manifest.json")
+    remove_staging(run_dir / "transformed")
     results: dict[str, dict[str, Any]] = {}
     for name in names:
-        context = TransformContext(run_dir, Path(), manifest, options or {}, incremental)
+        context = TransformContext(run_dir, Path(), manifest, options or {}, incremental, stop)
         results[name] = _run_one(name, registry[name], context)
     return results
+
+
+def staging_dir(run_dir: Path, name: str) -> Path:
+    return run_dir / "transformed" / f".{name}.staging"
 
 
 def _run_one(name: str, transformer: Transformer, context: TransformContext) -> dict[str, Any]:
     run_dir = context.run_dir
     final = run_dir / "transformed" / name
-    staging = run_dir / "transformed" / f".{name}.{os.getpid()}.tmp"
+    staging = staging_dir(run_dir, name)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     context.out_dir = staging
     try:
         output = transformer(context)
+    except StopRequested:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     except SourceSenseError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         return {"status": "failed", "error": exc.message}

@@ -4,14 +4,16 @@ they run, and turn our errors into Temporal failures that say whether a retry ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from sourcesense.errors import SourceSenseError
+from sourcesense.errors import SourceSenseError, check_stop
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
 from sourcesense.extract.run import DatabasePart, RunPlan, extract_part, finish_run, plan_run
@@ -21,10 +23,11 @@ from sourcesense.logs import correlation_id, redact_url
 from sourcesense.notify import WebhookError, send_webhook
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
-from sourcesense.store.manifest import record_step
+from sourcesense.store.manifest import close_run, record_step
 from sourcesense.tokens import webhook_secret
 from sourcesense.transform.registry import run_transformers
 from sourcesense.workflow.inputs import (
+    CloseInput,
     ExtractionInput,
     FinishInput,
     PartInput,
@@ -68,17 +71,19 @@ class ExtractionActivities:
         correlation_id.set(inp.extraction.correlation_id)
         handle = activity.client().get_workflow_handle(str(activity.info().workflow_id))
         loop = asyncio.get_running_loop()
-
-        def kind_done(database: str, kind: str, rows: int) -> None:
-            signal = handle.signal("kind_done", args=[database, kind, rows])
-            asyncio.run_coroutine_threadsafe(signal, loop)
-
         request = inp.extraction.request()
+
+        def extract(stop: threading.Event) -> DatabasePart:
+            def kind_done(database: str, kind: str, rows: int) -> None:
+                check_stop(stop)  # cancelled: the database ends after the kind it has read
+                signal = handle.signal("kind_done", args=[database, kind, rows])
+                asyncio.run_coroutine_threadsafe(signal, loop)
+
+            return extract_part(request, Path(inp.run_dir), inp.target, kind_done, settings)
+
         activity.logger.info("extracting database %s", inp.target.name)
         settings = inp.extraction.limits.apply(self.settings)
-        part = await _in_thread(
-            extract_part, request, Path(inp.run_dir), inp.target, kind_done, settings
-        )
+        part = await _stoppable(extract)
         activity.logger.info("database %s: %s %s", part.name, part.status, part.counts)
         return part
 
@@ -91,7 +96,8 @@ class ExtractionActivities:
     @activity.defn(name="build_lineage")
     async def build_lineage(self, inp: StepInput) -> None:
         run_dir = Path(inp.run_dir)
-        await _step("lineage", run_dir, build_lineage, run_dir, inp.extraction.incremental)
+        await _step("lineage", run_dir,
+                    lambda _: build_lineage(run_dir, inp.extraction.incremental))  # fmt: skip
 
     @activity.defn(name="assess_quality")
     async def assess_quality(self, inp: StepInput) -> None:
@@ -99,21 +105,36 @@ class ExtractionActivities:
         source = inp.extraction.source.to_source()
         run_dir = Path(inp.run_dir)
         settings = inp.extraction.limits.apply(self.settings)
-        await _step("data_quality", run_dir, assess, run_dir, source, options, settings,
-                    inp.extraction.incremental)  # fmt: skip
+
+        def work(stop: threading.Event) -> list[str]:
+            return assess(run_dir, source, options, settings, inp.extraction.incremental, stop)
+
+        await _step("data_quality", run_dir, work)
 
     @activity.defn(name="transform")
     async def transform(self, inp: StepInput) -> RunResult:
         run_dir = Path(inp.run_dir)
         formats, options = inp.extraction.formats, inp.extraction.transform_options
-        results = await _in_thread(
-            run_transformers, run_dir, formats, options, inp.extraction.incremental
+        results = await _stoppable(
+            lambda stop: run_transformers(
+                run_dir, formats, options, inp.extraction.incremental, stop
+            )
         )
         errors = [f"{name}: {r['error']}" for name, r in results.items() if r["status"] == "failed"]
         warnings = [w for r in results.values() for w in r.get("warnings", [])]
         manifest = record_step(run_dir, "transformation", warnings, {"formats": results},
                                "; ".join(errors) or None)  # fmt: skip
         return RunResult.of(inp.run_dir, manifest)
+
+    @activity.defn(name="close_run")
+    async def close_run(self, inp: CloseInput) -> RunResult | None:
+        """The run's final status (cancelled and failed runs too), staging removed."""
+        run_dir = Path(inp.data_dir) / "runs" / inp.run_id
+        manifest = await asyncio.to_thread(close_run, run_dir, inp.outcome, inp.error)
+        if manifest is None:
+            return None
+        activity.logger.info("run %s %s", inp.run_id, manifest["status"])
+        return RunResult.of(str(run_dir), manifest)
 
     @activity.defn(name="notify_webhook")
     async def notify_webhook(self, inp: WebhookInput) -> None:
@@ -136,16 +157,16 @@ class ExtractionActivities:
     def all(self) -> list[Callable[..., Awaitable[object]]]:
         return [
             self.preflight, self.plan_run, self.extract_database, self.finish_run,
-            self.build_lineage, self.assess_quality, self.transform, self.notify_webhook,
+            self.build_lineage, self.assess_quality, self.transform, self.close_run,
+            self.notify_webhook,
         ]  # fmt: skip
 
 
-async def _step(name: str, run_dir: Path, function: Callable[P, list[str]], *args: P.args,
-                **kwargs: P.kwargs) -> None:  # fmt: skip
+async def _step(name: str, run_dir: Path, work: Callable[[threading.Event], list[str]]) -> None:
     """Run a post-extraction step; a permanent failure is recorded, not raised, so the steps
     after it still run. A transient one (a lost connection) raises, for a retry."""
     try:
-        warnings = await _in_thread(function, *args, **kwargs)
+        warnings = await _stoppable(work)
     except ApplicationError as exc:
         if not exc.non_retryable:
             raise
@@ -157,13 +178,28 @@ async def _step(name: str, run_dir: Path, function: Callable[P, list[str]], *arg
 
 
 async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run blocking core code in a thread, heartbeating meanwhile; map our errors."""
-    work = asyncio.ensure_future(asyncio.to_thread(function, *args, **kwargs))
-    while not work.done():
-        activity.heartbeat()
-        await asyncio.wait({work}, timeout=HEARTBEAT_EVERY_S)
+    """_stoppable for short core code that takes no stop event (it is waited for)."""
+    return await _stoppable(lambda _: function(*args, **kwargs))
+
+
+async def _stoppable(work: Callable[[threading.Event], T]) -> T:
+    """Run blocking core code in a thread, heartbeating meanwhile; map our errors.
+
+    When the activity is cancelled (its workflow cancelled, its worker shutting down), the
+    event given to `work` is set, for it to stop between batches, and the thread is waited
+    for: it never outlives its activity, writing on with no step to record it."""
+    stop = threading.Event()
+    thread = asyncio.ensure_future(asyncio.to_thread(work, stop))
     try:
-        return work.result()
+        while not thread.done():
+            activity.heartbeat()
+            await asyncio.wait({thread}, timeout=HEARTBEAT_EVERY_S)
+    except asyncio.CancelledError:
+        stop.set()
+        await _wait_out(thread)
+        raise
+    try:
+        return thread.result()
     except SourceSenseError as exc:
         raise ApplicationError(
             exc.message, type=type(exc).__name__, non_retryable=not exc.retryable
@@ -171,3 +207,15 @@ async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
     except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
         # A bug or a bad file is no reason to retry; it is recorded with the step.
         raise ApplicationError(f"{type(exc).__name__}: {exc}", non_retryable=True) from None
+
+
+async def _wait_out(thread: asyncio.Future[Any]) -> None:
+    """Wait for a stopped thread to end, still heartbeating: until it has, the server must not
+    time the activity out and let the workflow clean up under it."""
+    while not thread.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({thread}, timeout=HEARTBEAT_EVERY_S)
+        with contextlib.suppress(Exception):
+            activity.heartbeat()
+    if not thread.cancelled() and thread.exception() is not None:
+        activity.logger.info("stopped: %s", thread.exception())

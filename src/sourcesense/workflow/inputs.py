@@ -135,6 +135,17 @@ class StepInput:
 
 
 @dataclass
+class CloseInput:
+    """End a run: `outcome` is "cancelled" or "failed" (with `error`), or None for the status
+    its steps recorded."""
+
+    data_dir: str
+    run_id: str
+    outcome: str | None = None
+    error: str | None = None
+
+
+@dataclass
 class WebhookInput:
     url: str
     run_dir: str

@@ -13,6 +13,7 @@ import subprocess
 import sysconfig
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, TLSConfig
@@ -27,6 +28,9 @@ from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 STARTUP_TIMEOUT_S = 30.0
 STOP_GRACE_S = 0.5
 EMBEDDED_READY_S = 20.0
+# A worker shutting down gives running activities this long, then cancels them and waits for
+# their threads to stop (activities._stoppable).
+SHUTDOWN_GRACE = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def new_worker(client: Client, settings: Settings, identity: str | None = None) 
     return Worker(
         client, task_queue=settings.task_queue, workflows=[MetadataExtractionWorkflow],
         activities=activities.all(), max_concurrent_activities=settings.max_concurrent_activities,
-        identity=identity,
+        identity=identity, graceful_shutdown_timeout=SHUTDOWN_GRACE,
         # A bug in workflow code fails the run with its message instead of stalling it forever.
         workflow_failure_exception_types=[Exception],
     )  # fmt: skip

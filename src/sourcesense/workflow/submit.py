@@ -1,14 +1,23 @@
 """Start a MetadataExtractionWorkflow and follow it to the end: on a Temporal cluster, or on
-an embedded dev server with an in-process worker."""
+an embedded dev server with an in-process worker.
+
+The embedded server keeps its workflows in the data dir, so a run interrupted by a kill is
+still running there. Before its own run, a process that starts a worker there lists such runs,
+says so, and resumes them in the foreground (or cancels them): a worker is never shut down
+under a resumed run, and no run is carried on unseen.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from temporalio.client import Client, WorkflowFailureError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 from temporalio.service import RPCError
 
 from sourcesense.errors import SourceSenseError, error_from_name
@@ -24,6 +33,20 @@ from sourcesense.workflow.workflows import MetadataExtractionWorkflow, Progress
 
 POLL_EVERY_S = 0.25
 OnProgress = Callable[[Progress], None]
+Unfinished = Literal["resume", "cancel"]
+UNFINISHED_QUERY = 'WorkflowType="MetadataExtractionWorkflow" AND ExecutionStatus="Running"'
+
+
+@dataclass(frozen=True)
+class UnfinishedRun:
+    workflow_id: str
+    run_id: str
+    source: str
+    started: datetime
+
+    def describe(self) -> str:
+        started = f"{self.started.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        return f"unfinished run {self.run_id} of {self.source}, started {started}"
 
 
 def workflow_id(run_id: str) -> str:
@@ -36,8 +59,12 @@ async def run_workflow(
     on_progress: OnProgress | None = None,
     ui: bool = False,
     on_ui: Callable[[str], None] | None = None,
+    unfinished: Unfinished = "resume",
+    say: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run one extraction as a workflow; raise the SourceSenseError that failed it, if any."""
+    """Run one extraction as a workflow; raise the SourceSenseError that failed it, if any.
+    On the embedded server, the unfinished runs of the data dir are resumed or cancelled
+    first (`unfinished`), each announced through `say`."""
     if settings.temporal_address:
         client = await connect_client(settings)
         return await follow(client, inp, settings, on_progress)
@@ -46,6 +73,7 @@ async def run_workflow(
             on_ui(server.ui_url)
         client = await connect_client(settings, server.address, wait_s=EMBEDDED_READY_S)
         async with new_worker(client, settings):
+            await settle_unfinished(client, unfinished, say or (lambda _: None), on_progress)
             return await follow(client, inp, settings, on_progress)
 
 
@@ -56,6 +84,13 @@ async def follow(
         MetadataExtractionWorkflow.run, inp, id=workflow_id(inp.run_id),
         task_queue=settings.task_queue,
     )  # fmt: skip
+    return await watch(handle, on_progress)
+
+
+async def watch(
+    handle: WorkflowHandle[Any, RunResult], on_progress: OnProgress | None
+) -> RunResult:
+    """Follow a started workflow to its end, showing its progress."""
     result = asyncio.ensure_future(handle.result())
     while not result.done():
         if on_progress is not None:
@@ -79,3 +114,59 @@ def as_error(exc: WorkflowFailureError) -> SourceSenseError:
             return SourceSenseError(f"the workflow failed: {cause.type}: {cause.message}")
         return error
     return SourceSenseError(f"the extraction workflow failed: {cause or exc}")
+
+
+async def unfinished_runs(client: Client) -> list[UnfinishedRun]:
+    """The extraction workflows still running on this server, oldest first, each with the
+    run id and source (password left out) of its input."""
+    found = []
+    async for execution in client.list_workflows(UNFINISHED_QUERY):
+        run_id, source = await _described(client, execution.id)
+        found.append(UnfinishedRun(execution.id, run_id, source, execution.start_time))
+    return sorted(found, key=lambda run: run.started)
+
+
+async def _described(client: Client, workflow: str) -> tuple[str, str]:
+    """(run id, source) from the workflow's input; the id alone when the input cannot be read
+    (encrypted with another SOURCESENSE_SECRET_KEY)."""
+    fallback = (workflow.removeprefix(workflow_id("")), "an unreadable source")
+    async for event in client.get_workflow_handle(workflow).fetch_history_events():
+        payloads = event.workflow_execution_started_event_attributes.input.payloads
+        try:
+            [inp] = await client.data_converter.decode(payloads, [ExtractionInput])
+        except Exception:  # any decoding failure: the run is still listed
+            return fallback
+        return inp.run_id, inp.source.to_source().redacted_url()
+    return fallback
+
+
+async def settle_unfinished(
+    client: Client, choice: Unfinished, say: Callable[[str], None],
+    on_progress: OnProgress | None = None,
+) -> None:  # fmt: skip
+    """Resume each unfinished run in the foreground (its progress shown) or cancel it (its
+    manifest says `cancelled`, its staging removed); either way it has ended on return."""
+    runs = await unfinished_runs(client)
+    for run in runs:
+        say(f"{run.describe()}: {'resuming' if choice == 'resume' else 'cancelling'} it")
+    for run in runs:
+        handle = client.get_workflow_handle(run.workflow_id, result_type=RunResult)
+        say(f"run {run.run_id}: {await _settle(handle, choice, on_progress)}")
+
+
+async def _settle(
+    handle: WorkflowHandle[Any, RunResult], choice: Unfinished, on_progress: OnProgress | None
+) -> str:
+    """The run's final status once resumed or cancelled."""
+    if choice == "resume":
+        try:
+            return (await watch(handle, on_progress)).status
+        except SourceSenseError as exc:
+            return f"failed: {exc.message}"
+    await handle.cancel()
+    try:
+        return (await handle.result()).status  # it ended before the cancellation reached it
+    except WorkflowFailureError as exc:
+        if is_cancelled_exception(exc.cause):
+            return "cancelled"
+        return f"failed: {as_error(exc).message}"

@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    RetryState,
+    is_cancelled_exception,
+)
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from sourcesense.extract.preflight import PreflightResult
@@ -24,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from sourcesense.workflow.activities import WEBHOOK_ATTEMPTS
     from sourcesense.workflow.activities import ExtractionActivities as Activities
     from sourcesense.workflow.inputs import (
+        CloseInput,
         ExtractionInput,
         FinishInput,
         PartInput,
@@ -68,6 +75,9 @@ def source_retry(limits: SourceLimits) -> RetryPolicy:
     )  # fmt: skip
 
 
+# A cancelled activity is waited for until it has stopped writing, so that the cleanup after
+# it (close_run) has the run dir to itself.
+WAIT = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
 # Activities heartbeat every 2 s; a worker silent for longer than this is presumed dead. A hung
 # source is noticed by the connection's own watchdog (sourcesense.watchdog), which fails the
 # activity with a retryable error.
@@ -96,6 +106,7 @@ class Progress:
 class MetadataExtractionWorkflow:
     def __init__(self) -> None:
         self._progress = Progress(stages={name: StageStatus() for name in STAGES})
+        self._planning = False  # once plan_run is scheduled, the run dir may exist
 
     @workflow.query(name="progress")
     def progress(self) -> Progress:
@@ -111,30 +122,63 @@ class MetadataExtractionWorkflow:
 
     @workflow.run
     async def run(self, inp: ExtractionInput) -> RunResult:
+        """The stages, then the run's final status; a cancelled or failed run is closed too
+        (manifest `cancelled` or `failed`, staging removed) before the workflow ends so."""
+        try:
+            await self._stages(inp)
+            result = await self._close(CloseInput(inp.data_dir, inp.run_id))
+        except (Exception, asyncio.CancelledError) as exc:
+            if not self._planning:  # ended in preflight: there is no run dir
+                raise
+            if not _cancelled(exc):
+                await self._close(CloseInput(inp.data_dir, inp.run_id, "failed", _message(exc)))
+                raise
+            await self._close(CloseInput(inp.data_dir, inp.run_id, "cancelled"))
+            raise asyncio.CancelledError("the run was cancelled") from None
+        assert result is not None  # the run dir exists once the stages have run
+        if inp.webhook_url:
+            await self._notify(inp, result)
+        return result
+
+    async def _close(self, inp: CloseInput) -> RunResult | None:
+        # Scheduled after a cancellation has been delivered, so it is not cancelled itself.
+        return await workflow.execute_activity_method(
+            Activities.close_run, inp, retry_policy=QUICK_RETRY,
+            start_to_close_timeout=timedelta(minutes=5),
+        )  # fmt: skip
+
+    async def _stages(self, inp: ExtractionInput) -> RunResult:
+        """Every stage; returns what the transformation recorded (the status comes later)."""
         started = workflow.now()
         self._progress.run_id = inp.run_id
         self._begin("preflight")
         self._progress.preflight = await self._fail_fast(
             "preflight",
             workflow.execute_activity_method(
-                Activities.preflight, inp, retry_policy=QUICK_RETRY,
+                Activities.preflight, inp, retry_policy=QUICK_RETRY, cancellation_type=WAIT,
                 start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
             ),
         )  # fmt: skip
         self._finish("preflight")
         self._begin("schema_discovery")
+        self._planning = True
         plan = await self._fail_fast(
             "schema_discovery",
             workflow.execute_activity_method(
                 Activities.plan_run, inp, retry_policy=source_retry(inp.limits),
-                start_to_close_timeout=inp.limits.database_timeout(),
+                cancellation_type=WAIT, start_to_close_timeout=inp.limits.database_timeout(),
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,
             ),
         )  # fmt: skip
-        parts = await asyncio.gather(*(self._database(inp, plan, t) for t in plan.databases))
+        # All of them end (a cancelled one after its activity has stopped) before any raises.
+        outcomes = await asyncio.gather(
+            *(self._database(inp, plan, t) for t in plan.databases), return_exceptions=True
+        )
+        parts = [_part(outcome) for outcome in outcomes]
         elapsed = (workflow.now() - started).total_seconds()
         await workflow.execute_activity_method(
             Activities.finish_run, FinishInput(plan.run_dir, list(parts), elapsed),
+            cancellation_type=WAIT,
             retry_policy=PATIENT_RETRY, start_to_close_timeout=STEP_TIMEOUT,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )  # fmt: skip
@@ -151,12 +195,10 @@ class MetadataExtractionWorkflow:
             self._skip("data_quality", "not requested")
         self._begin("transformation")
         result = await workflow.execute_activity_method(
-            Activities.transform, step, retry_policy=PATIENT_RETRY,
+            Activities.transform, step, retry_policy=PATIENT_RETRY, cancellation_type=WAIT,
             start_to_close_timeout=STEP_TIMEOUT, heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )  # fmt: skip
         self._finish("transformation")
-        if inp.webhook_url:
-            await self._notify(inp, result)
         return result
 
     async def _notify(self, inp: ExtractionInput, result: RunResult) -> None:
@@ -179,6 +221,7 @@ class MetadataExtractionWorkflow:
         self._begin(stage)
         await workflow.execute_activity_method(
             activity, step, retry_policy=PATIENT_RETRY, start_to_close_timeout=STEP_TIMEOUT,
+            cancellation_type=WAIT,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )  # fmt: skip
         self._finish(stage)
@@ -190,11 +233,13 @@ class MetadataExtractionWorkflow:
         try:
             part = await workflow.execute_activity_method(
                 Activities.extract_database, PartInput(inp, plan.run_dir, target),
-                retry_policy=source_retry(inp.limits),
+                cancellation_type=WAIT, retry_policy=source_retry(inp.limits),
                 start_to_close_timeout=inp.limits.database_timeout(),
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,
             )  # fmt: skip
         except ActivityError as exc:  # graceful degradation: the other databases go on
+            if _cancelled(exc):
+                raise
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
             part = failed_part(target, cause)
         self._progress.databases[target.name] = part.status
@@ -227,3 +272,22 @@ class MetadataExtractionWorkflow:
     def _skip(self, stage: str, reason: str) -> None:
         self._progress.stages[stage].status = "skipped"
         self._progress.stages[stage].detail = reason
+
+
+def _cancelled(exc: BaseException) -> bool:
+    """The run was cancelled: a cancellation, or an activity that timed out after its cancel
+    was asked for (its worker had gone, so nobody could confirm it)."""
+    if is_cancelled_exception(exc):
+        return True
+    return isinstance(exc, ActivityError) and exc.retry_state == RetryState.CANCEL_REQUESTED
+
+
+def _message(exc: BaseException) -> str:
+    cause = exc.cause if isinstance(exc, ActivityError) else exc
+    return cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+
+
+def _part(outcome: DatabasePart | BaseException) -> DatabasePart:
+    if isinstance(outcome, BaseException):  # a cancellation: failures are failed parts
+        raise outcome
+    return outcome

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from sourcesense.api.deps import ClientDep, SettingsDep
+from sourcesense.store.manifest import STATUSES
 from sourcesense.store.runs import manifests
 
 router = APIRouter(tags=["health"])
@@ -48,7 +49,7 @@ async def metrics(settings: SettingsDep) -> str:
     runs = await asyncio.to_thread(manifests, settings.data_dir)
     lines = ["# HELP sourcesense_runs_total Runs by status", "# TYPE sourcesense_runs_total gauge"]
     started = len(runs)
-    by_status = {"completed": 0, "completed_with_warnings": 0, "failed": 0, "running": 0}
+    by_status = dict.fromkeys(STATUSES, 0)  # extracting and processing: runs under way
     for run in runs:
         by_status[run["status"]] = by_status.get(run["status"], 0) + 1
     lines.append(f"sourcesense_runs_started_total {started}")

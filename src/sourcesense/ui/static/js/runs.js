@@ -26,7 +26,10 @@ export async function showRuns(root, signal) {
 }
 
 export function statusBadge(status) {
-  const tones = { completed: "success", completed_with_warnings: "warning", failed: "danger" };
+  // extracting and processing: under way (info); cancelled: stopped on request (neutral).
+  const tones = {
+    completed: "success", completed_with_warnings: "warning", failed: "danger", cancelled: "neutral",
+  };
   return badge((status || "unknown").replaceAll("_", " "), tones[status] || "info");
 }
 
