@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from sourcesense import __version__
 from sourcesense.api.routes import health, runs, workflows
@@ -20,10 +21,13 @@ from sourcesense.api.security import (
     error,
     ui_dir,
 )
-from sourcesense.errors import SourceSenseError
+from sourcesense.errors import SourceSenseError, TemporalUnavailableError
 from sourcesense.logs import correlation_id
 from sourcesense.settings import Settings
 from sourcesense.tokens import api_token
+from sourcesense.workflow.runtime import temporal_error
+
+RETRY_AFTER_S = "5"  # a restarted embedded Temporal is back within a few seconds
 
 
 def create_app(settings: Settings, client: Client) -> FastAPI:
@@ -33,6 +37,7 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     for router in (health.router, workflows.router, runs.router):
         app.include_router(router)
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RPCError, _temporal_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
     if ui_dir().exists():
         app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
@@ -66,8 +71,18 @@ async def _request_id(
 
 
 async def _our_error(_: Request, exc: SourceSenseError) -> JSONResponse:
+    if isinstance(exc, TemporalUnavailableError):  # ours, not the source's: 503, try again
+        return error(503, type(exc).__name__, exc.message, {"Retry-After": RETRY_AFTER_S})
     status = exc.http_status if exc.http_status < 500 else 502 if exc.retryable else 500
     return error(status, type(exc).__name__, exc.message)
+
+
+async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
+    """A Temporal call that failed: 503 when Temporal cannot be reached, else unexpected."""
+    unavailable = temporal_error(exc)
+    if unavailable is None:
+        return await _unexpected(request, exc)
+    return await _our_error(request, unavailable)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
