@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,7 @@ from sourcesense.settings import Settings
 from sourcesense.tokens import api_token
 from sourcesense.workflow.runtime import temporal_error
 
+log = logging.getLogger(__name__)
 RETRY_AFTER_S = "5"  # a restarted embedded Temporal is back within a few seconds
 
 
@@ -82,6 +84,7 @@ async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
     unavailable = temporal_error(exc)
     if unavailable is None:
         return await _unexpected(request, exc)
+    log.warning("%s %s: %s", request.method, request.url.path, unavailable.message)
     return await _our_error(request, unavailable)
 
 
