@@ -61,7 +61,7 @@ class EmbeddedTemporal:
 @functools.cache
 def sdk_runtime() -> Runtime:
     """The Temporal SDK runtime of every client (and so of every worker): its Rust core logs
-    (coloured warnings on stderr by default) go to Python logging, so to the log file."""
+    (coloured warnings on the terminal by default) go to Python logging, so to the log file."""
     forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
     filters = TelemetryFilter(core_level="WARN", other_level="ERROR")
     runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filters, forward)))
