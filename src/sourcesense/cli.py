@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from temporalio.service import RPCError
 
 from sourcesense import ddl_log, embedded
 from sourcesense.api.main import create_app, server_options
@@ -47,6 +48,7 @@ from sourcesense.workflow.runtime import (
     connect_client,
     embedded_temporal,
     new_worker,
+    temporal_error,
 )
 from sourcesense.workflow.submit import Unfinished, run_workflow, unfinished_runs
 
@@ -421,15 +423,25 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()  # standalone: usage errors print their own line and exit with code 2
-    except SourceSenseError as exc:
-        err.print(f"error: {exc.message}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: no traceback reaches the user
+        error = _as_error(exc)
+        if error is not None:
+            err.print(f"error: {error.message}", markup=False, highlight=False)
+            sys.exit(error.exit_code)
         if os.environ.get("SOURCESENSE_DEBUG"):
             raise
         err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         err.print("set SOURCESENSE_DEBUG=1 for a traceback, and please report it")
         sys.exit(70)
+
+
+def _as_error(exc: Exception) -> SourceSenseError | None:
+    """The error to report for `exc`: ours, or a lost Temporal connection; None for a bug."""
+    if isinstance(exc, SourceSenseError):
+        return exc
+    if isinstance(exc, RPCError):
+        return temporal_error(exc)
+    return None

@@ -104,6 +104,14 @@ def check_stop(stop: threading.Event | None) -> None:
         raise StopRequested("stopped: the step was cancelled")
 
 
+class TemporalUnavailableError(SourceSenseError):
+    """Temporal (the workflow service) cannot be reached: not started, restarting, or gone."""
+
+    exit_code = 11
+    http_status = 503
+    retryable = True
+
+
 def error_from_name(name: str | None, message: str) -> SourceSenseError:
     """Rebuild an error that crossed a process boundary by its class name (Temporal failures)."""
     classes = {cls.__name__: cls for cls in _subclasses(SourceSenseError)}

@@ -2,7 +2,9 @@
 carrying the correlation id of the request (or workflow) it belongs to.
 
 Temporal's worker logs failed activities with tracebacks; users see our one-line errors on
-stderr instead, and the details stay in <data_dir>/logs/sourcesense.log.
+stderr instead, and the details stay in <data_dir>/logs/sourcesense.log. The Temporal SDK's
+Rust core logs there too (forwarded to the `temporalio.core` logger by
+workflow.runtime.sdk_runtime), never to stdout or stderr.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from sourcesense import __version__
 from sourcesense.api.hosts import parse_allow_list
@@ -27,10 +29,14 @@ from sourcesense.api.security import (
     ui_dir,
     validation_errors,
 )
-from sourcesense.errors import SourceSenseError
+from sourcesense.errors import SourceSenseError, TemporalUnavailableError
 from sourcesense.logs import correlation_id
 from sourcesense.settings import Settings
 from sourcesense.tokens import api_token
+from sourcesense.workflow.runtime import temporal_error
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = "5"  # a restarted embedded Temporal is back within a few seconds
 
 
 def create_app(settings: Settings, client: Client) -> FastAPI:
@@ -42,6 +48,7 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
         app.include_router(router)
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(RPCError, _temporal_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
     if ui_dir().exists():
         app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
@@ -89,6 +96,8 @@ async def _request_id(
 
 
 async def _our_error(request: Request, exc: SourceSenseError) -> JSONResponse:
+    if isinstance(exc, TemporalUnavailableError):  # ours, not the source's: 503, try again
+        return error(503, type(exc).__name__, exc.message, {"Retry-After": RETRY_AFTER_S})
     status = exc.http_status if exc.http_status < 500 else 502 if exc.retryable else 500
     message = public_message(exc.message, request.app.state.settings)
     return error(status, type(exc).__name__, message)
@@ -97,6 +106,15 @@ async def _our_error(request: Request, exc: SourceSenseError) -> JSONResponse:
 async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's 422 body, without the rejected input (a password, a lone surrogate...)."""
     return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
+
+
+async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
+    """A Temporal call that failed: 503 when Temporal cannot be reached, else unexpected."""
+    unavailable = temporal_error(exc)
+    if unavailable is None:
+        return await _unexpected(request, exc)
+    log.warning("%s %s: %s", request.method, request.url.path, unavailable.message)
+    return await _our_error(request, unavailable)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

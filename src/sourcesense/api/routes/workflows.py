@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import SecretStr, ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from sourcesense.api.deps import ClientDep, SettingsDep
 from sourcesense.api.models import (
@@ -40,6 +40,7 @@ from sourcesense.store.runs import RunNotFoundError, run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.transform.registry import check_formats
 from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceLimits, SourceSpec
+from sourcesense.workflow.runtime import temporal_error
 from sourcesense.workflow.submit import as_error, workflow_id
 from sourcesense.workflow.workflows import STAGES, MetadataExtractionWorkflow, Progress, StageStatus
 
@@ -48,6 +49,10 @@ PREFIX = "sourcesense-"
 QUERY_TIMEOUT = timedelta(seconds=5)  # progress comes from a worker; it may be busy or down
 # Answers besides 200 and 422 that the routes give; FastAPI answers 400 to a body not in UTF-8.
 BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"description": "The body is not UTF-8 JSON"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "Temporal cannot be reached; retry shortly"}
+}
+NO_WORKFLOW: dict[int | str, dict[str, Any]] = {404: {"description": "No such workflow"}}
 SOURCE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The source rejected the credentials"},
     403: {"model": ErrorResponse, "description": "The role may not connect or read the catalog"},
@@ -104,7 +109,7 @@ def _located(exc: ValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-@router.post("/start", status_code=202, responses=BAD_BODY)
+@router.post("/start", status_code=202, responses=BAD_BODY | UNAVAILABLE)
 async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) -> Started:
     password = body.connection.password
     remember_secret(password.get_secret_value() if password else None)
@@ -138,8 +143,10 @@ async def _status(client: Client, workflow: str, settings: Settings) -> StatusRe
     handle = _handle(client, workflow)
     try:
         description = await handle.describe()
-    except RPCError:
-        raise RunNotFoundError(f"no workflow '{workflow}'") from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise RunNotFoundError(f"no workflow '{workflow}'") from None
+        raise  # Temporal unreachable: the app's handler answers 503
     try:
         progress = await handle.query(
             MetadataExtractionWorkflow.progress, rpc_timeout=QUERY_TIMEOUT
@@ -163,13 +170,13 @@ async def _status(client: Client, workflow: str, settings: Settings) -> StatusRe
     return response
 
 
-@router.get("/status/{workflow}", responses={404: {"description": "No such workflow"}})
+@router.get("/status/{workflow}", responses=NO_WORKFLOW | UNAVAILABLE)
 async def status(workflow: str, client: ClientDep, settings: SettingsDep) -> StatusResponse:
     return await _status(client, workflow, settings)
 
 
 @router.get("/status/{workflow}/stream", response_class=StreamingResponse,
-            responses={404: {"description": "No such workflow"}})  # fmt: skip
+            responses=NO_WORKFLOW | UNAVAILABLE)  # fmt: skip
 async def status_stream(
     workflow: str, client: ClientDep, settings: SettingsDep
 ) -> StreamingResponse:
@@ -187,7 +194,12 @@ async def status_stream(
             if finished:
                 return
             await asyncio.sleep(0.5)
-            current = await _status(client, workflow, settings)
+            try:
+                current = await _status(client, workflow, settings)
+            except RPCError as exc:
+                if temporal_error(exc) is None:
+                    raise
+                return  # Temporal went away: the stream ends; clients poll /status meanwhile
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})  # fmt: skip

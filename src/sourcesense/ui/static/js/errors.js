@@ -20,6 +20,8 @@ const ADVICE = {
     "Fix the pattern in step 2; patterns use PostgreSQL regular expression syntax."],
   ConfigError: ["Some input was refused", "Correct the highlighted values and try again."],
   TransientError: ["A temporary failure", "Try again in a moment."],
+  TemporalUnavailableError: ["The workflow service is unavailable",
+    "SourceSense's Temporal server is restarting or cannot be reached; try again in a moment."],
   ValidationError: ["Some values were refused", "Correct the highlighted values and try again."],
   NetworkError: ["The SourceSense server cannot be reached",
     "Check that the server is running and reload the page."],
