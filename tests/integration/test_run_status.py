@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from sourcesense.errors import ConfigError
 from sourcesense.extract.run import ExtractRequest, RunPlan, extract_part, finish_run, plan_run
 from sourcesense.source import parse_dsn
 from sourcesense.store.manifest import close_run, record_step
@@ -57,3 +60,15 @@ def test_cancelled_and_failed_runs(pg: PgServer, sample_db: str, data_dir: Path)
     (data_dir / "runs" / "20260101T000000Z-abcdef" / "raw").mkdir(parents=True)
     assert close_run(data_dir / "runs" / "20260101T000000Z-abcdef", "cancelled") is None
     assert not (data_dir / "runs" / "20260101T000000Z-abcdef").exists()
+
+
+def test_a_retried_plan_reuses_its_run_dir(pg: PgServer, sample_db: str, data_dir: Path) -> None:
+    """A workflow retries plan_run with the same run id: an attempt that died after making the
+    run dir must not fail the next one; a run that went further is never planned over."""
+    request = ExtractRequest(parse_dsn(pg.conninfo(sample_db)))
+    first = plan_run(request, data_dir, "20261202T050000Z-abc123")
+    again = plan_run(request, data_dir, "20261202T050000Z-abc123")
+    assert again.run_dir == first.run_dir and status(Path(again.run_dir)) == "extracting"
+    finish_run(Path(first.run_dir), [], 1.0)
+    with pytest.raises(ConfigError, match="cannot create run directory"):
+        plan_run(request, data_dir, "20261202T050000Z-abc123")

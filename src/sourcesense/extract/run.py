@@ -35,7 +35,7 @@ from sourcesense.extract.preflight import check_server_version
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source, connect
-from sourcesense.store.manifest import close_run, finish_manifest, new_manifest
+from sourcesense.store.manifest import EXTRACTING, close_run, finish_manifest, new_manifest
 from sourcesense.store.rundir import (
     MANIFEST,
     ParquetSink,
@@ -150,17 +150,20 @@ def plan_run(
     cfg = settings or get_settings()
     check_shape(request.filters)
     started = datetime.now(UTC)
-    with connect(request.source, settings=cfg) as conn:
-        validate_on_server(conn, request.filters)
-        check_server_version(conn)
-        only = None if request.all_databases else conn.info.dbname
-        params = query_params(request.filters, request.options, only)
-        try:
+    try:
+        with connect(request.source, settings=cfg) as conn:
+            validate_on_server(conn, request.filters)
+            check_server_version(conn)
+            only = None if request.all_databases else conn.info.dbname
+            params = query_params(request.filters, request.options, only)
             databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
-        except psycopg.Error as exc:
-            raise as_sourcesense_error(exc) from None
-        run_dir = create_run_dir(data_dir, run_id or new_run_id(started))
-        manifest = new_manifest(run_dir.name, request, conn, started)
+            # A workflow's retry of this plan (same run id) reuses what an attempt that died
+            # after this point made, unless the run went further.
+            reuse = run_id is not None and not _went_further(data_dir / "runs" / run_id)
+            run_dir = create_run_dir(data_dir, run_id or new_run_id(started), reuse)
+            manifest = new_manifest(run_dir.name, request, conn, started)
+    except psycopg.Error as exc:
+        raise as_sourcesense_error(exc) from None
     sink = ParquetSink(run_dir / "raw", SCHEMAS)
     for batch in databases:
         sink.write("databases", batch)
@@ -172,6 +175,11 @@ def plan_run(
         for index, row in enumerate(rows)
     ]
     return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
+
+
+def _went_further(run_dir: Path) -> bool:
+    path = run_dir / MANIFEST
+    return path.exists() and read_json(path).get("status") != EXTRACTING
 
 
 def extract_part(

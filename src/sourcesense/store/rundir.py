@@ -28,10 +28,11 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
-def create_run_dir(data_dir: Path, run_id: str) -> Path:
+def create_run_dir(data_dir: Path, run_id: str, reuse: bool = False) -> Path:
+    """A new run directory; `reuse` accepts one an earlier attempt of the same plan made."""
     run_dir = data_dir / "runs" / run_id
     try:
-        (run_dir / "raw").mkdir(parents=True, exist_ok=False)
+        (run_dir / "raw").mkdir(parents=True, exist_ok=reuse)
     except OSError as exc:
         raise ConfigError(f"cannot create run directory {run_dir}: {exc.strerror}") from None
     return run_dir
