@@ -72,6 +72,7 @@ class ExtractionActivities:
         handle = activity.client().get_workflow_handle(str(activity.info().workflow_id))
         loop = asyncio.get_running_loop()
         request = inp.extraction.request()
+        settings = inp.extraction.limits.apply(self.settings)
 
         def extract(stop: threading.Event) -> DatabasePart:
             def kind_done(database: str, kind: str, rows: int) -> None:
@@ -82,7 +83,6 @@ class ExtractionActivities:
             return extract_part(request, Path(inp.run_dir), inp.target, kind_done, settings)
 
         activity.logger.info("extracting database %s", inp.target.name)
-        settings = inp.extraction.limits.apply(self.settings)
         part = await _stoppable(extract)
         activity.logger.info("database %s: %s %s", part.name, part.status, part.counts)
         return part
