@@ -226,7 +226,7 @@ def _clause_sources(scope: Scope, clause: exp.Expr, walk: _Walk) -> set[SourceCo
     found: set[SourceColumn] = set()
     for node in clause.walk(prune=lambda n: n is not clause and isinstance(n, _QUERY)):
         if isinstance(node, exp.Column):
-            if not node.table and node.name in outputs:
+            if not node.table and node.name in outputs and isinstance(query, exp.Select):
                 # ORDER BY an output column's alias reads what that column is computed from.
                 projection = query.selects[outputs.index(node.name)]
                 found |= _projection_sources(scope, projection, walk)
