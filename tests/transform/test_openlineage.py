@@ -6,6 +6,10 @@ classes are tags, never values."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,13 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.serde import Serde
 
+from sourcesense.extract.run import RunOutcome
 from sourcesense.lineage import build_lineage
 from sourcesense.quality import QualityOptions, assess
+from sourcesense.settings import get_settings
 from sourcesense.source import parse_dsn
 from sourcesense.transform.registry import run_transformers
-from tests.helpers import RunOutcome, extract
+from tests.helpers import extract
 from tests.pg import PgServer
 
 E, R, A = "ecommerce", "reporting", "analytics"
@@ -83,12 +89,12 @@ def _facet(kind: str, data: dict[str, Any]) -> Any:
         tags = [tags_dataset.TagsDatasetFacetFields(**t) for t in body["tags"]]
         return tags_dataset.TagsDatasetFacet(tags=tags, **meta)
     if kind == "columnLineage":
-        fields = {
+        lineage = {
             name: cl.Fields(inputFields=[_input_field(i) for i in value["inputFields"]])
             for name, value in body["fields"].items()
         }
         dataset = [_input_field(i) for i in body["dataset"]]
-        return cl.ColumnLineageDatasetFacet(fields=fields, dataset=dataset, **meta)
+        return cl.ColumnLineageDatasetFacet(fields=lineage, dataset=dataset, **meta)
     plain = {
         "dataSource": datasource_dataset.DatasourceDatasetFacet,
         "documentation": documentation_dataset.DocumentationDatasetFacet,
@@ -285,3 +291,114 @@ def test_window_view_run_event(events: list[dict[str, Any]]) -> None:
         (s, "user_id", GROUP), (s, "customer_name", GROUP), (s, "email", GROUP),
         (s, "status", FILTER), (s, "order_total", WINDOW),
     }  # fmt: skip
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that answers 503 to its first `failures` POSTs, then
+    202, and keeps what it was sent."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.requests: list[tuple[str, str | None, dict[str, Any]]] = []
+        self.accepted: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                receiver.requests.append((self.path, self.headers.get("Authorization"), body))
+                if len(receiver.requests) <= receiver.failures:
+                    self.send_response(503)
+                else:
+                    receiver.accepted.append(body)
+                    self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+API_KEY = "ol-test-key-5b1e0c"
+
+
+@pytest.fixture
+def api_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SOURCESENSE_OPENLINEAGE_API_KEY", API_KEY)
+    get_settings.cache_clear()
+    yield API_KEY
+    monkeypatch.delenv("SOURCESENSE_OPENLINEAGE_API_KEY")
+    get_settings.cache_clear()
+
+
+def _deliver(run: RunOutcome, url: str) -> dict[str, Any]:
+    result: dict[str, Any] = run_transformers(
+        run.run_dir, ["openlineage"], {"openlineage_url": url}
+    )["openlineage"]
+    assert result["status"] == "completed"
+    return result
+
+
+def _written(run: RunOutcome) -> list[dict[str, Any]]:
+    path = run.run_dir / "transformed" / "openlineage" / "events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_events_are_posted_with_the_api_key(run: RunOutcome, api_key: str) -> None:
+    with Receiver() as receiver:
+        result = _deliver(run, receiver.url + "/?token=abc")
+    written = _written(run)
+    assert receiver.accepted == written and len(written) > 10
+    assert {(path, auth) for path, auth, _ in receiver.requests} == {
+        ("/api/v1/lineage", f"Bearer {api_key}")
+    }
+    # the URL's query string (where tokens travel) is not recorded
+    assert result["delivery"] == {
+        "url": receiver.url + "/?****",
+        "sent": len(written),
+        "failed": 0,
+        "error": None,
+    }
+    assert result["warnings"] == []
+    for path in run.run_dir.rglob("*"):
+        if path.is_file():
+            assert api_key.encode() not in path.read_bytes(), path
+            assert b"token=abc" not in path.read_bytes(), path
+
+
+def test_a_failing_receiver_is_retried(run: RunOutcome, api_key: str) -> None:
+    with Receiver(failures=2) as receiver:
+        result = _deliver(run, receiver.url)
+    written = _written(run)
+    assert receiver.accepted == written
+    assert len(receiver.requests) == len(written) + 2
+    assert receiver.requests[0][2] == receiver.requests[2][2] == written[0]
+    assert result["delivery"]["sent"] == len(written)
+    assert result["delivery"]["failed"] == 0
+
+
+def test_an_unreachable_receiver_is_a_warning(run: RunOutcome) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = _deliver(run, url)
+    assert result["delivery"]["sent"] == 0
+    assert result["delivery"]["failed"] == len(_written(run))
+    assert result["warnings"] == [
+        f"openlineage: {len(_written(run))} of {len(_written(run))} events not sent to {url}: "
+        f"{result['delivery']['error']}"
+    ]
+    assert "Max retries exceeded" in result["delivery"]["error"]
