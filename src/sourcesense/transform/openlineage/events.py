@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sourcesense.incremental.fingerprints import relation_key
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
 from sourcesense.store.readers import raw, read_rows
 from sourcesense.transform.openlineage.facets import (
     DATASET_EVENT_URL,
@@ -99,10 +102,7 @@ def relation_events(
     only = set(keys) - reused if reused else None
     ns = namespace(manifest)
     columns = _by_relation(read_rows(run_dir, "raw/columns.parquet", _COLUMN_FIELDS, only))
-    pii = _by_relation(
-        row for row in read_rows(run_dir, "quality/column_profiles.parquet", _PII_FIELDS, only)
-        if row["pii_class"] is not None
-    )  # fmt: skip
+    pii = _by_relation(_pii_rows(run_dir, only))
     lineage = _lineage(run_dir, only)
     for rel, key in zip(relations, keys, strict=True):
         if key in reused:
@@ -119,6 +119,17 @@ def relation_events(
             run_id = manifest["run_id"]
             events.append(_run_event(rel, name, ns, run_id, event_time, facets, found.inputs))
         yield key, events
+
+
+def _pii_rows(run_dir: Path, only: set[str] | None) -> list[dict[str, Any]]:
+    """quality/column_profiles.parquet rows of PII columns (filtered in Arrow: few are)."""
+    path = run_dir / "quality" / "column_profiles.parquet"
+    if not path.exists():
+        return []
+    table = pq.read_table(path, columns=_PII_FIELDS)
+    table = table.filter(pc.is_valid(table["pii_class"]))
+    rows: list[dict[str, Any]] = (table if only is None else keep_keys(table, only)).to_pylist()
+    return rows
 
 
 def _by_relation(rows: Any) -> dict[str, list[dict[str, Any]]]:
