@@ -54,9 +54,10 @@ versions of the installed openlineage-python); events parse back into its models
   DatasetEvent: the job `{namespace, name: database.schema.view}` with the `sql` facet (the
   view definition, dialect `postgres`) and `jobType` (`BATCH`, integration `POSTGRES`,
   jobType `VIEW` or `MATERIALIZED_VIEW`); `inputs` are the relations the view reads
-  (pg_depend); `outputs` the view with its `schema` and `columnLineage` facets. The runId is
-  a UUID derived from the run id and the job: the same run of sourcesense gives the same
-  runIds. eventTime is the run's finish (or start) time.
+  (pg_depend, through lineage/edges.parquet: none with `--no-lineage`); `outputs` the view
+  with its `schema` and `columnLineage` facets. The runId is a UUID derived from the run id
+  and the job: the same run of sourcesense gives the same runIds. eventTime is the run's
+  finish (or start) time.
 - **columnLineage** (ColumnLineageDatasetFacet 1-2-0), from lineage/edges.parquet: `fields`
   maps each view column to the source columns its value is computed from, with
   `DIRECT/IDENTITY` (passed through, maybe renamed or cast), `DIRECT/TRANSFORMATION`
