@@ -41,6 +41,7 @@ from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.tokens import api_token
+from sourcesense.transform.openlineage import check_openlineage_url
 from sourcesense.transform.registry import available_transformers, check_formats
 from sourcesense.workflow.inputs import ExtractionInput, SourceLimits, SourceSpec
 from sourcesense.workflow.runtime import (
@@ -168,6 +169,13 @@ def extract(
             "same scope (needs --atlan-connection)"
         ),
     ] = False,
+    openlineage_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Also post the OpenLineage events to this server (<url>/api/v1/lineage; API "
+            "key from SOURCESENSE_OPENLINEAGE_API_KEY)"
+        ),
+    ] = None,
     unfinished: UnfinishedOption = "resume",
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
@@ -198,6 +206,8 @@ def extract(
     }
     if atlan_connection:
         transform_options["atlan_connection"] = atlan_connection
+    if openlineage_url:
+        transform_options["openlineage_url"] = check_openlineage_url(openlineage_url, formats)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,

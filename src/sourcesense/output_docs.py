@@ -33,4 +33,51 @@ def output_markdown() -> str:
         for f in schema:
             doc = (f.metadata or {}).get(b"description", b"").decode()
             lines.append(f"| {f.name} | {f.type} | {doc} |")
+    lines += ["", *OPENLINEAGE_EVENTS.strip().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+OPENLINEAGE_EVENTS = """
+## transformed/openlineage/events.jsonl
+
+OpenLineage 2-0-2 events, one JSON object per line, in raw/relations.parquet order; each
+relation's events are consecutive. Namespace `postgres://host:port` (the source), names
+`database.schema.relation`. Every facet carries `_producer` and `_schemaURL` (the facet
+versions of the installed openlineage-python); events parse back into its models.
+
+- **DatasetEvent**, one per table, partitioned table, foreign table, view and materialized
+  view (partitions roll up into their parent). Facets: `schema` (columns, types, comments,
+  ordinal positions), `dataSource`, `datasetType` (`TABLE`, subType `PARTITIONED` or
+  `FOREIGN`; `VIEW`, subType `MATERIALIZED` for a materialized view), `ownership`
+  (`role:<owner>`), `documentation` (the comment), `tags` and, for views, `columnLineage`.
+- **RunEvent** (`eventType: COMPLETE`), one per view and materialized view, right after its
+  DatasetEvent: the job `{namespace, name: database.schema.view}` with the `sql` facet (the
+  view definition, dialect `postgres`) and `jobType` (`BATCH`, integration `POSTGRES`,
+  jobType `VIEW` or `MATERIALIZED_VIEW`); `inputs` are the relations the view reads
+  (pg_depend, through lineage/edges.parquet: none with `--no-lineage`); `outputs` the view
+  with its `schema` and `columnLineage` facets. The runId is a UUID derived from the run id
+  and the job: the same run of sourcesense gives the same runIds. eventTime is the run's
+  finish (or start) time.
+- **columnLineage** (ColumnLineageDatasetFacet 1-2-0), from lineage/edges.parquet: `fields`
+  maps each view column to the source columns its value is computed from, with
+  `DIRECT/IDENTITY` (passed through, maybe renamed or cast), `DIRECT/TRANSFORMATION`
+  (computed) or `DIRECT/AGGREGATION` (inside an aggregate); the dataset-level `dataset` list
+  holds the source columns the view reads without passing them into a value:
+  `INDIRECT/JOIN` (join conditions), `INDIRECT/FILTER` (WHERE, HAVING), `INDIRECT/GROUP_BY`,
+  `INDIRECT/SORT` (ORDER BY), `INDIRECT/WINDOW` (window PARTITION BY / ORDER BY); a column
+  read several ways has one entry with each transformation.
+- **tags** (TagsDatasetFacet): one tag per column the quality step classified as personal
+  data: `{key: "pii", value: <class>, source: "sourcesense", field: <column>}`, the class
+  being email, phone, person_name, address, card_number or national_id. Only the class is
+  written, never a sampled value.
+
+`--openlineage-url URL` (API: `options.openlineage_url`) also posts every event, in file
+order, to `URL/api/v1/lineage` through openlineage-python's HTTP transport, with
+`Authorization: Bearer $SOURCESENSE_OPENLINEAGE_API_KEY` when that variable is set in the
+worker's environment (it is never stored). Each event is retried 3 times on connection
+errors, 429 and 5xx; an event still unsent stops the delivery (the endpoint is down), an
+event the server rejects is counted and the next one sent. The outcome is recorded in the
+manifest under `steps.transformation.formats.openlineage.delivery`: `url` (without user
+info or query string), `sent`, `failed`, `error` (the first failure). Failed delivery is a
+warning of the step, never a failed run.
+"""

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None
+    # Sent as `Authorization: Bearer <key>` with events posted to --openlineage-url; read by
+    # the worker, never stored in a run, a workflow input or the manifest.
+    openlineage_api_key: SecretStr | None = None
 
 
 @lru_cache(maxsize=1)

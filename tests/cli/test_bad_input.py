@@ -157,3 +157,18 @@ def test_usage_error_exit_code() -> None:
     done = run_cli("extract")
     assert done.returncode == 2
     assert "--dsn" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--openlineage-url", "ftp://lineage.example/x?token=t0k"],
+         "OpenLineage URL ftp://lineage.example/x?****: give the server's http(s)://host[:port]"),
+        (["--openlineage-url", "http://lineage.example", "--format", "atlan"],
+         "an OpenLineage URL sends the openlineage output: add that format"),
+    ],
+)  # fmt: skip
+def test_bad_openlineage_url(args: list[str], text: str, tmp_path: Path) -> None:
+    done = run_cli("extract", "--dsn", "postgresql://u@h/db", "--out", str(tmp_path), *args)
+    assert_one_line_error(done, 2, text)
+    assert "t0k" not in done.stderr + done.stdout

@@ -167,3 +167,28 @@ def test_rebuilding_gives_the_same_file(run: RunOutcome, edges: list[Edge]) -> N
     assert build_lineage(run.run_dir) == []
     assert read_edges(run.run_dir) == edges
     assert not [p for p in Path(run.run_dir / "lineage").iterdir() if p.name.startswith(".")]
+
+
+def test_every_source_of_a_view_has_column_or_indirect_edges(edges: list[Edge]) -> None:
+    """A source read only in joins (products in category_sales_mv) still has column edges:
+    indirect ones, kept apart from the columns that feed a value."""
+    views = {(e["target_schema"], e["target_table"]) for e in edges if e["edge_kind"] == "view"}
+    assert len(views) == 3
+    for schema, view in views:
+        target = (schema, view)
+        mine = [
+            e for e in edges
+            if e["edge_kind"] == "view" and (e["target_schema"], e["target_table"]) == target
+        ]  # fmt: skip
+        tables = {(e["source_schema"], e["source_table"]) for e in mine if e["level"] == "table"}
+        columns = {(e["source_schema"], e["source_table"]) for e in mine if e["level"] != "table"}
+        assert tables == columns, view
+        assert all(e["target_column"] is None for e in mine if e["level"] == "indirect")
+    products = sorted(
+        (e["level"], e["source_column"], e["transformation"]) for e in edges
+        if e["target_table"] == "category_sales_mv" and e["source_table"] == "products"
+    )  # fmt: skip
+    assert products == [
+        ("indirect", "category_id", "join"), ("indirect", "product_id", "join"),
+        ("table", None, None),
+    ]  # fmt: skip

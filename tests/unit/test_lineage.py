@@ -17,6 +17,7 @@ from sourcesense.lineage import (
     SourceColumn,
     build_lineage,
     column_lineage,
+    query_lineage,
     read_edges,
     upstream_columns,
 )
@@ -281,7 +282,9 @@ def test_view_edges_drop_sources_pg_depend_does_not_list() -> None:
     assert [(e["level"], e["source_column"], e["target_column"]) for e in edges] == [
         ("table", None, None),
         ("column", "order_id", "order_id"),
+        ("indirect", "status", None),
     ]
+    assert edges[2]["transformation"] == "filter"
     assert warnings == [
         "db.shop.v: dropped 1 parsed source column(s) that pg_depend does not list: "
         "shop.orders.amount"
@@ -297,6 +300,56 @@ def test_whole_row_dependency_vouches_for_every_column() -> None:
     assert sorted(e["source_column"] for e in edges if e["level"] == "column") == sorted(
         SCHEMA["shop"]["orders"]
     )
+
+
+INDIRECT_CASES: list[tuple[str, str, set[tuple[str, str, str, str]]]] = [
+    (
+        "join_on_and_using",
+        "SELECT o.amount, c.name FROM shop.orders o JOIN shop.customers c USING (customer_id) "
+        "LEFT JOIN shop.returns r ON r.order_id = o.order_id",
+        {
+            ("shop", "orders", "customer_id", "join"), ("shop", "customers", "customer_id", "join"),
+            ("shop", "returns", "order_id", "join"), ("shop", "orders", "order_id", "join"),
+        },
+    ),
+    (
+        "where_having_group_by_order_by_alias",
+        "SELECT c.region, sum(o.amount) AS total FROM shop.orders o, shop.customers c "
+        "WHERE o.customer_id = c.customer_id GROUP BY c.region HAVING max(o.tax) > 1 "
+        "ORDER BY total DESC",
+        {
+            ("shop", "orders", "customer_id", "filter"),
+            ("shop", "customers", "customer_id", "filter"),
+            ("shop", "orders", "tax", "filter"), ("shop", "customers", "region", "group_by"),
+            ("shop", "orders", "amount", "sort"),
+        },
+    ),
+    (
+        "window_partition_and_order",
+        "SELECT o.order_id, rank() OVER (PARTITION BY o.customer_id ORDER BY o.created_at) AS r "
+        "FROM shop.orders o",
+        {("shop", "orders", "customer_id", "window"), ("shop", "orders", "created_at", "window")},
+    ),
+    (
+        "through_a_derived_table_and_a_subquery_in_where",
+        "SELECT s.order_id FROM (SELECT order_id, status FROM shop.orders) s "
+        "WHERE s.status = 'x' AND s.order_id IN (SELECT order_id FROM shop.returns)",
+        {
+            ("shop", "orders", "status", "filter"), ("shop", "orders", "order_id", "filter"),
+            ("shop", "returns", "order_id", "filter"),
+        },
+    ),
+    ("none", "SELECT o.amount + o.tax AS gross FROM shop.orders o", set()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"), [case[1:] for case in INDIRECT_CASES], ids=[c[0] for c in INDIRECT_CASES]
+)
+def test_indirectly_read_columns(sql: str, expected: set[tuple[str, str, str, str]]) -> None:
+    outputs, indirect = query_lineage(sql, SCHEMA)
+    assert indirect == expected
+    assert outputs == list(column_lineage(sql, SCHEMA).items())
 
 
 def test_view_edges_without_parseable_sql_keep_table_edges() -> None:

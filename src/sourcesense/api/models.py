@@ -82,6 +82,11 @@ class Options(Body):
     )
     formats: list[str] = Field(default=["atlan", "openlineage"], max_length=10)
     webhook_url: HttpUrl | None = None
+    openlineage_url: HttpUrl | None = Field(
+        default=None,
+        description="also post the OpenLineage events to this server (<url>/api/v1/lineage); "
+        "the worker's SOURCESENSE_OPENLINEAGE_API_KEY is the API key",
+    )
 
 
 class StartRequest(Body):

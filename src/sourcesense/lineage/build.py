@@ -16,6 +16,9 @@ from sourcesense.lineage.views import RelationKey, view_edges
 from sourcesense.store.readers import read_rows
 
 _VIEW_KINDS = {"view", "materialized_view"}
+# Bumped when the edges of the same raw files change (2: indirect edges), so an earlier run's
+# edges are not copied.
+EDGES_VERSION = 2
 _TARGET = ["catalog_name", "target_schema", "target_table"]
 _NEEDED: dict[str, list[str]] = {
     "relations": ["catalog_name", "schema_name", "table_name", "kind", "definition"],
@@ -37,7 +40,7 @@ def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
     Edges belong to their target (the view, or the FK's referencing table); those of
     relations unchanged since the previous run are copied from it (sourcesense.incremental).
     """
-    reuse = plan_reuse(run_dir, "lineage", {}, incremental)
+    reuse = plan_reuse(run_dir, "lineage", {"edges": EDGES_VERSION}, incremental)
     warnings: list[str] = []
     changed = set(reuse.recomputed) if reuse.keys else None
     raw = {

@@ -17,7 +17,11 @@ Edge = dict[str, Any]
 
 _FIELDS: list[tuple[str, str]] = [
     ("edge_kind", "view | foreign_key"),
-    ("level", "table | column"),
+    (
+        "level",
+        "table | column | indirect (view edges: a source column the view reads in a join, "
+        "filter, group-by, sort or window; target_column null)",
+    ),
     ("catalog_name", "database name"),
     ("source_schema", "schema of the source: the relation a view reads, or the FK's parent"),
     ("source_table", "source relation"),
@@ -28,7 +32,8 @@ _FIELDS: list[tuple[str, str]] = [
     (
         "transformation",
         "view column edges: direct (passed through, maybe renamed or cast) | expression "
-        "(computed from the source) | aggregate (inside an aggregate); null otherwise",
+        "(computed from the source) | aggregate (inside an aggregate); indirect edges: join | "
+        "filter (WHERE, HAVING) | group_by | sort | window; null otherwise",
     ),
     ("constraint_name", "the foreign key, for foreign_key edges"),
 ]
@@ -47,11 +52,13 @@ def edge(
     target: tuple[str, str, str | None],
     transformation: str | None = None,
     constraint_name: str | None = None,
+    level: str | None = None,
 ) -> Edge:
-    """An edge row; source and target are (schema, table, column or None for table level)."""
+    """An edge row; source and target are (schema, table, column or None for table level).
+    The level is table or column from the target column unless given (indirect)."""
     return {
         "edge_kind": edge_kind,
-        "level": "table" if target[2] is None else "column",
+        "level": level or ("table" if target[2] is None else "column"),
         "catalog_name": catalog_name,
         "source_schema": source[0],
         "source_table": source[1],

@@ -6,13 +6,14 @@ then each output column is traced through CTEs, derived tables, set operations a
 subqueries down to the relations named in FROM. Views named in FROM are not expanded: their
 columns are the sources (one hop), so lineage of a view over a view stays followable hop by hop.
 
-Only what an output column is computed from counts; columns read in WHERE, JOIN or GROUP BY
-do not feed a value and are not reported.
+What an output column is computed from are its sources (output_lineage). Columns the query
+reads without passing them into a value (JOIN conditions, WHERE and HAVING, GROUP BY, ORDER BY,
+window PARTITION BY / ORDER BY) are reported apart, for the whole query (query_lineage).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -27,6 +28,9 @@ SourceColumn = tuple[str, str, str, str]
 # schema -> relation -> its column names in ordinal order
 SchemaColumns = Mapping[str, Mapping[str, Sequence[str]]]
 
+# (source schema, source table, source column, how the query reads it: one of _INDIRECT)
+IndirectColumn = tuple[str, str, str, str]
+
 DIRECT = "direct"
 EXPRESSION = "expression"
 AGGREGATE = "aggregate"
@@ -38,6 +42,7 @@ _AGGREGATING = (exp.AggFunc, exp.WithinGroup, exp.Filter)
 # them as aggregate functions): lag(amount) is an expression of amount.
 _ROW_PICKING = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
 _QUERY = (exp.Select, exp.SetOperation)
+JOIN, FILTER, GROUP_BY, SORT, WINDOW = "join", "filter", "group_by", "sort", "window"
 
 
 def column_lineage(
@@ -45,6 +50,29 @@ def column_lineage(
 ) -> dict[str, set[SourceColumn]]:
     """{output column name: its source columns}; raises sqlglot errors or ValueError."""
     return dict(output_lineage(sql, schema_columns, default_schema))
+
+
+def query_lineage(
+    sql: str, schema_columns: SchemaColumns, default_schema: str = "public"
+) -> tuple[list[tuple[str, set[SourceColumn]]], set[IndirectColumn]]:
+    """output_lineage, and the columns read in joins, filters, group-by, sort and windows
+    anywhere in the query (traced to the relations in FROM like output columns are)."""
+    query = qualified_query(sql, schema_columns, default_schema)
+    root = build_scope(query)
+    if root is None:
+        raise ValueError("not a query")
+    walk = _Walk(schema_columns, {id(scope.expression): scope for scope in root.traverse()})
+    outputs = [
+        (name, _strongest(_output_sources(root, index, walk)))
+        for index, name in enumerate(query.named_selects)
+    ]
+    indirect: set[IndirectColumn] = set()
+    for scope in root.traverse():
+        if isinstance(scope.expression, exp.Select):
+            for kind, clause in _clauses(scope.expression):
+                found = _clause_sources(scope, clause, walk)
+                indirect |= {(schema, table, column, kind) for schema, table, column, _ in found}
+    return outputs, indirect
 
 
 def output_lineage(
@@ -56,15 +84,7 @@ def output_lineage(
     Raises sqlglot.errors.SqlglotError when the SQL can't be parsed or a column can't be
     resolved, ValueError when it is not a single query.
     """
-    query = qualified_query(sql, schema_columns, default_schema)
-    root = build_scope(query)
-    if root is None:
-        raise ValueError("not a query")
-    walk = _Walk(schema_columns, {id(scope.expression): scope for scope in root.traverse()})
-    names = query.named_selects
-    return [
-        (name, _strongest(_output_sources(root, index, walk))) for index, name in enumerate(names)
-    ]
+    return query_lineage(sql, schema_columns, default_schema)[0]
 
 
 def qualified_query(sql: str, schema_columns: SchemaColumns, default_schema: str) -> exp.Query:
@@ -177,6 +197,45 @@ def _projection_sources(scope: Scope, projection: exp.Expr, walk: _Walk) -> set[
             nested = walk.scope_of(node)
             for index in range(len(node.named_selects)):
                 found |= _composed(_output_sources(nested, index, walk), EXPRESSION)
+    return found
+
+
+def _clauses(query: exp.Select) -> Iterator[tuple[str, exp.Expr]]:
+    """(kind, expression) of the clauses of one SELECT that read columns without passing them
+    into an output value; windows of nested queries belong to those queries' scopes."""
+    for join in query.args.get("joins") or []:
+        if join.args.get("on") is not None:
+            yield JOIN, join.args["on"]
+        for name in join.args.get("using") or []:
+            yield JOIN, name
+    for key, kind in (("where", FILTER), ("having", FILTER), ("group", GROUP_BY), ("order", SORT)):
+        if query.args.get(key) is not None:
+            yield kind, query.args[key]
+    for node in query.walk(prune=lambda n: n is not query and isinstance(n, _QUERY)):
+        if isinstance(node, exp.Window):
+            for part in node.args.get("partition_by") or []:
+                yield WINDOW, part
+            if node.args.get("order") is not None:
+                yield WINDOW, node.args["order"]
+
+
+def _clause_sources(scope: Scope, clause: exp.Expr, walk: _Walk) -> set[SourceColumn]:
+    """Every source column a clause reads, through nested queries in it too."""
+    query = scope.expression
+    outputs = list(query.named_selects) if isinstance(query, exp.Select) else []
+    found: set[SourceColumn] = set()
+    for node in clause.walk(prune=lambda n: n is not clause and isinstance(n, _QUERY)):
+        if isinstance(node, exp.Column):
+            if not node.table and node.name in outputs and isinstance(query, exp.Select):
+                # ORDER BY an output column's alias reads what that column is computed from.
+                projection = query.selects[outputs.index(node.name)]
+                found |= _projection_sources(scope, projection, walk)
+            else:
+                found |= _column_sources(scope, node, DIRECT, walk)
+        elif isinstance(node, _QUERY) and node is not clause:
+            nested = walk.scope_of(node)
+            for index in range(len(node.named_selects)):
+                found |= _output_sources(nested, index, walk)
     return found
 
 

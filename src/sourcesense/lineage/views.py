@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from sourcesense.lineage.edges import Edge, edge
-from sourcesense.lineage.sql_lineage import SourceColumn, output_lineage
+from sourcesense.lineage.sql_lineage import IndirectColumn, SourceColumn, query_lineage
 
 # (catalog, schema, relation)
 RelationKey = tuple[str, str, str]
@@ -30,18 +30,21 @@ def view_edges(
     sources: ViewSources,
     columns_by_relation: Mapping[RelationKey, Sequence[str]],
 ) -> tuple[list[Edge], list[str]]:
-    """Table edges from every source relation to the view, column edges where parseable."""
+    """Table edges from every source relation to the view; column and indirect edges (columns
+    read by joins, filters, group-by, sort, windows) where parseable."""
     catalog, schema, name = view
     edges = [
         edge("view", catalog, (source_schema, source_table, None), (schema, name, None))
         for source_schema, source_table in sorted(sources)
     ]
     label = f"{catalog}.{schema}.{name}"
-    lineage, reason = _parsed_lineage(view, definition, view_columns, sources, columns_by_relation)
-    if lineage is None:
+    parsed, reason = _parsed_lineage(view, definition, view_columns, sources, columns_by_relation)
+    if parsed is None:
         return edges, [f"{label}: column lineage unavailable ({reason})"]
+    lineage, indirect = parsed
     dropped: set[tuple[str, str, str]] = set()
-    for target_column, found in zip(view_columns, lineage, strict=True):
+    found_by_target = [(column, found) for column, found in zip(view_columns, lineage, strict=True)]
+    for target_column, found in [*found_by_target, (None, indirect)]:
         for source_schema, source_table, source_column, transformation in sorted(found):
             read = sources.get((source_schema, source_table), set())
             if source_column not in read and None not in read:
@@ -49,7 +52,8 @@ def view_edges(
                 continue
             edges.append(
                 edge("view", catalog, (source_schema, source_table, source_column),
-                     (schema, name, target_column), transformation)
+                     (schema, name, target_column), transformation,
+                     level=None if target_column is not None else "indirect")
             )  # fmt: skip
     warnings = []
     if dropped:
@@ -67,17 +71,19 @@ def _parsed_lineage(
     view_columns: Sequence[str],
     sources: ViewSources,
     columns_by_relation: Mapping[RelationKey, Sequence[str]],
-) -> tuple[list[set[SourceColumn]] | None, str]:
-    """Sources of each view column in order, or None and why not."""
+) -> tuple[tuple[list[set[SourceColumn]], set[IndirectColumn]] | None, str]:
+    """Sources of each view column in order and the indirectly read columns, or None and why
+    not."""
     if not definition:
         return None, "no definition"
     try:
-        outputs = output_lineage(definition, _schema_columns(view[0], sources, columns_by_relation))
+        schema_columns = _schema_columns(view[0], sources, columns_by_relation)
+        outputs, indirect = query_lineage(definition, schema_columns)
     except (SqlglotError, ValueError, RecursionError) as exc:
         return None, _short_reason(exc)
     if len(outputs) != len(view_columns):
         return None, f"query has {len(outputs)} output columns, the view {len(view_columns)}"
-    return [found for _, found in outputs], ""
+    return ([found for _, found in outputs], indirect), ""
 
 
 def _schema_columns(

@@ -38,6 +38,7 @@ from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import RunNotFoundError, run_dir
 from sourcesense.store.summary import read_manifest
+from sourcesense.transform.openlineage import check_openlineage_url
 from sourcesense.transform.registry import check_formats
 from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceLimits, SourceSpec
 from sourcesense.workflow.runtime import temporal_error
@@ -119,11 +120,16 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
     await check_filters(source, filters, settings)
     run_id = new_run_id()
     opts = body.options
+    transform_options: dict[str, str] = {}
+    if opts.openlineage_url:
+        url = str(opts.openlineage_url)
+        transform_options["openlineage_url"] = check_openlineage_url(url, opts.formats)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), run_id,
         filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         incremental=not opts.full_refresh, formats=opts.formats,
+        transform_options=transform_options,
         webhook_url=str(opts.webhook_url) if opts.webhook_url else None,
         correlation_id=correlation_id.get(), limits=SourceLimits.of(settings),
     )  # fmt: skip
