@@ -7,7 +7,9 @@ subqueries down to the relations named in FROM. Views named in FROM are not expa
 columns are the sources (one hop), so lineage of a view over a view stays followable hop by hop.
 
 Only what an output column is computed from counts; columns read in WHERE, JOIN or GROUP BY
-do not feed a value and are not reported.
+do not feed a value and are not reported as its sources. The columns of a set-returning
+function in FROM (`LATERAL jsonb_each_text(x.col) e`, `unnest(x.arr)`) are expressions of the
+columns its arguments read.
 """
 
 from __future__ import annotations
@@ -56,15 +58,65 @@ def output_lineage(
     Raises sqlglot.errors.SqlglotError when the SQL can't be parsed or a column can't be
     resolved, ValueError when it is not a single query.
     """
+    return lineage_and_filter_reads(sql, schema_columns, default_schema)[0]
+
+
+def lineage_and_filter_reads(
+    sql: str, schema_columns: SchemaColumns, default_schema: str = "public"
+) -> tuple[list[tuple[str, set[SourceColumn]]], set[tuple[str, str, str]]]:
+    """output_lineage(), and the source columns the query reads only to decide which rows (or
+    groups, or their order) it returns: in WHERE, JOIN ... ON, GROUP BY, HAVING, ORDER BY,
+    DISTINCT ON. Together they account for every column pg_depend records for a view; one
+    in neither was lost by the parser (lineage.views warns)."""
     query = qualified_query(sql, schema_columns, default_schema)
     root = build_scope(query)
     if root is None:
         raise ValueError("not a query")
     walk = _Walk(schema_columns, {id(scope.expression): scope for scope in root.traverse()})
     names = query.named_selects
-    return [
+    outputs = [
         (name, _strongest(_output_sources(root, index, walk))) for index, name in enumerate(names)
     ]
+    return outputs, _filter_reads(root, walk)
+
+
+# Clauses of a SELECT that choose, group or order rows rather than compute output values.
+_FILTERING_ARGS = ("where", "group", "having", "order", "qualify", "distinct")
+
+
+def _filter_reads(root: Scope, walk: _Walk) -> set[tuple[str, str, str]]:
+    found: set[tuple[str, str, str]] = set()
+    for scope in root.traverse():
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        parts = [select.args.get(arg) for arg in _FILTERING_ARGS]
+        # A join's condition only: its FROM item (a LATERAL function's arguments) feeds values.
+        parts += [join.args.get("on") for join in select.args.get("joins") or []]
+        for part in parts:
+            if isinstance(part, exp.Expr):
+                found |= _reads_in(part, walk)
+    return found
+
+
+def _reads_in(node: exp.Expr, walk: _Walk) -> set[tuple[str, str, str]]:
+    """Source columns of every column reference under `node`, each resolved in the scope of
+    the query it sits in (a subquery in WHERE has its own)."""
+    found: set[tuple[str, str, str]] = set()
+    for column in node.find_all(exp.Column):
+        scope = _enclosing_scope(column, walk)
+        if scope is not None and column.table:
+            found |= {src[:3] for src in _column_sources(scope, column, DIRECT, walk)}
+    return found
+
+
+def _enclosing_scope(node: exp.Expr, walk: _Walk) -> Scope | None:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.Select) and id(parent) in walk.scopes:
+            return walk.scopes[id(parent)]
+        parent = parent.parent
+    return None
 
 
 def qualified_query(sql: str, schema_columns: SchemaColumns, default_schema: str) -> exp.Query:
@@ -186,9 +238,13 @@ def _column_sources(
     """Sources of a column reference; t.* inside an expression (a whole row) reads them all."""
     source = _find_source(scope, column.table)
     whole_row = isinstance(column.this, exp.Star)
+    function = _set_returning_function(source)
+    if function is not None:
+        outer = source.parent if isinstance(source, Scope) and source.parent else scope
+        return _function_sources(outer, function, transformation, walk)
     if isinstance(source, exp.Table):
         if not isinstance(source.this, exp.Identifier):
-            return set()  # a set-returning function, not a relation
+            return set()
         relation = walk.schema_columns.get(source.db, {}).get(source.name, ())
         names = list(relation) if whole_row else [column.name]
         return {(source.db, source.name, name, transformation) for name in names}
@@ -204,6 +260,29 @@ def _column_sources(
             found |= _output_sources(subquery, index, walk)
         return _composed(found, transformation)
     return set()  # VALUES lists and other sources without columns of a relation
+
+
+def _set_returning_function(source: exp.Table | Scope | None) -> exp.Expr | None:
+    """The function call of `LATERAL f(...) alias(...)` or of `FROM f(...) alias`, or None."""
+    node = source.expression if isinstance(source, Scope) else source
+    inner = node.this if isinstance(node, exp.Lateral | exp.Table) else None
+    if isinstance(node, exp.Lateral) and isinstance(inner, exp.Expr):
+        return None if isinstance(inner, exp.Subquery) else inner
+    if isinstance(inner, exp.Func):
+        return inner
+    return node if isinstance(node, exp.Unnest) else None
+
+
+def _function_sources(
+    scope: Scope, function: exp.Expr, transformation: str, walk: _Walk
+) -> set[SourceColumn]:
+    """A set-returning function's output columns (jsonb_each_text(x.col), unnest(x.arr)) are
+    computed from the columns its arguments read: each is an expression of them."""
+    found: set[SourceColumn] = set()
+    for node in function.walk(prune=lambda n: isinstance(n, _QUERY)):
+        if isinstance(node, exp.Column) and node.table:
+            found |= _column_sources(scope, node, EXPRESSION, walk)
+    return _composed(found, transformation)
 
 
 def _query_scope(scope: Scope, walk: _Walk) -> Scope:

@@ -2,7 +2,9 @@
 
 Table-level edges come straight from pg_depend, so they exist even when the SQL can't be
 parsed. Column-level edges come from parsing pg_get_viewdef output; any parsed source column
-that pg_depend does not list is dropped (the parser never gets to invent a source).
+that pg_depend does not list is dropped (the parser never gets to invent a source), and a
+column pg_depend lists that neither feeds a column edge nor is read to filter, join, group or
+order rows gets a warning (the parser lost it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
 from sourcesense.lineage.edges import Edge, edge
-from sourcesense.lineage.sql_lineage import SourceColumn, output_lineage
+from sourcesense.lineage.sql_lineage import SourceColumn, lineage_and_filter_reads
 
 # (catalog, schema, relation)
 RelationKey = tuple[str, str, str]
@@ -37,9 +39,10 @@ def view_edges(
         for source_schema, source_table in sorted(sources)
     ]
     label = f"{catalog}.{schema}.{name}"
-    lineage, reason = _parsed_lineage(view, definition, view_columns, sources, columns_by_relation)
-    if lineage is None:
+    parsed, reason = _parsed_lineage(view, definition, view_columns, sources, columns_by_relation)
+    if parsed is None:
         return edges, [f"{label}: column lineage unavailable ({reason})"]
+    lineage, filter_reads = parsed
     dropped: set[tuple[str, str, str]] = set()
     for target_column, found in zip(view_columns, lineage, strict=True):
         for source_schema, source_table, source_column, transformation in sorted(found):
@@ -58,7 +61,31 @@ def view_edges(
             f"{label}: dropped {len(dropped)} parsed source column(s) that pg_depend does not "
             f"list: {listed}"
         )
+    missed = _unaccounted(sources, lineage, filter_reads)
+    if missed:
+        listed = ", ".join(".".join(column) for column in sorted(missed))
+        warnings.append(
+            f"{label}: column lineage misses {len(missed)} source column(s) that pg_depend "
+            f"records: {listed}"
+        )
     return edges, warnings
+
+
+def _unaccounted(
+    sources: ViewSources,
+    lineage: list[set[SourceColumn]],
+    filter_reads: set[tuple[str, str, str]],
+) -> set[tuple[str, str, str]]:
+    """Columns pg_depend records for the view that no column edge comes from and that the
+    query does not read only to filter, join, group or order rows: the parser lost them."""
+    recorded = {
+        (schema, table, column)
+        for (schema, table), read in sources.items()
+        for column in read
+        if column is not None
+    }
+    fed = {source[:3] for found in lineage for source in found}
+    return recorded - fed - filter_reads
 
 
 def _parsed_lineage(
@@ -67,17 +94,20 @@ def _parsed_lineage(
     view_columns: Sequence[str],
     sources: ViewSources,
     columns_by_relation: Mapping[RelationKey, Sequence[str]],
-) -> tuple[list[set[SourceColumn]] | None, str]:
-    """Sources of each view column in order, or None and why not."""
+) -> tuple[tuple[list[set[SourceColumn]], set[tuple[str, str, str]]] | None, str]:
+    """Sources of each view column in order and the columns read to filter rows, or None and
+    why not."""
     if not definition:
         return None, "no definition"
     try:
-        outputs = output_lineage(definition, _schema_columns(view[0], sources, columns_by_relation))
+        outputs, filter_reads = lineage_and_filter_reads(
+            definition, _schema_columns(view[0], sources, columns_by_relation)
+        )
     except (SqlglotError, ValueError, RecursionError) as exc:
         return None, _short_reason(exc)
     if len(outputs) != len(view_columns):
         return None, f"query has {len(outputs)} output columns, the view {len(view_columns)}"
-    return [found for _, found in outputs], ""
+    return ([found for _, found in outputs], filter_reads), ""
 
 
 def _schema_columns(
