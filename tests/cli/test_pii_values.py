@@ -29,7 +29,9 @@ def test_no_personal_values_without_opt_in(
     secrets = personal_values(embedded_server, sample_db_embedded)
 
     console = run_extract(dsn, tmp_path / "default")
+    # The tree holds the run directory and the logs (logs/sourcesense.log) of the run.
     assert list((tmp_path / "default").rglob("column_profiles.parquet"))
+    assert (tmp_path / "default" / "logs" / "sourcesense.log").stat().st_size > 0
     assert found_in([*console, *tree_texts(tmp_path / "default")], secrets) == set()
 
     # The same search does find them once asked for: it can fail.
