@@ -145,7 +145,16 @@ def extract(
     profile: Annotated[
         bool, typer.Option(help="Sampled data profiling (reads table data, bounded)")
     ] = False,
-    anonymize: Annotated[bool, typer.Option(help="Mask sampled values of PII columns")] = False,
+    anonymize: Annotated[
+        bool, typer.Option(help="Mask the PII values --include-pii-values writes")
+    ] = False,
+    include_pii_values: Annotated[
+        bool,
+        typer.Option(
+            help="Write sampled values (min/max, most common values) of columns classified as "
+            "personal data; left out by default"
+        ),
+    ] = False,
     full_refresh: Annotated[
         bool,
         typer.Option(
@@ -212,6 +221,7 @@ def extract(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
         lineage=lineage, quality=quality, profile=profile, anonymize=anonymize,
+        include_pii_values=include_pii_values,
         incremental=not full_refresh, formats=formats, transform_options=transform_options,
         limits=SourceLimits.of(settings),
     )  # fmt: skip

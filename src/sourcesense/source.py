@@ -192,6 +192,11 @@ def connect(
         f" -c default_transaction_read_only={'on' if read_only else 'off'}"
         " -c idle_in_transaction_session_timeout=600000"
         " -c jit=off"  # JIT compiles each catalog query for ~1 s and never pays off here
+        # pg_get_viewdef, pg_get_expr, pg_get_indexdef and format_type leave out the schema of
+        # whatever the search_path finds: a database or role setting would change definitions,
+        # type names and hence lineage. With pg_catalog alone (always searched anyway) every
+        # user object comes out schema-qualified; our SQL qualifies what it names itself.
+        " -c search_path=pg_catalog"
     )
     try:
         # autocommit: transactions are opened explicitly, each with its isolation level.

@@ -170,10 +170,14 @@ def test_nothing_is_reused_when_it_must_not_be(pg: PgServer, data_dir: Path) -> 
         edges.write_bytes(edges.read_bytes() + b"tampered")
         fourth = extract(pg, name, data_dir)
         tampered = run_steps(fourth.run_dir, anonymize=True)
+        # Asking for PII values changes what profiles hold: nothing of them is reused.
+        fifth = extract(pg, name, data_dir)
+        with_pii = run_steps(fifth.run_dir, anonymize=True, include_pii_values=True)
     assert tampered["lineage"]["reason"] == (
         "the previous run's lineage/edges.parquet is missing or changed"
     )
     assert tampered["data_quality"]["reused"] == 9
+    assert (with_pii["data_quality"]["reused"], with_pii["atlan"]["reused"]) == (0, 0)
 
 
 def test_a_run_without_steps_is_passed_over(pg: PgServer, data_dir: Path) -> None:

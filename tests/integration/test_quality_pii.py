@@ -1,6 +1,7 @@
 """On every server: statistics-only assessment reads no table data (scan counters stand still,
-and move once profiling is on), PII is classified by column name and by sampled values, and
-anonymize masks the sampled min/max of PII columns."""
+and move once profiling is on), PII is classified by column name and by sampled values; the
+sampled min/max of PII columns are left out unless include_pii_values, and anonymize masks
+them."""
 
 from __future__ import annotations
 
@@ -194,9 +195,18 @@ MASKED = {
 def test_anonymize_masks_pii_min_max(pg: PgServer, people_db: str, tmp_path: Path) -> None:
     run_dir = extract(pg, people_db, tmp_path).run_dir
     source = parse_dsn(pg.conninfo(people_db))
+    # By default a PII column's sampled values are written nowhere; the rest are.
     assert assess(run_dir, source, QualityOptions(profile=True)) == []
+    default = profiles(run_dir)
+    for column in MASKED:
+        row = default[f"people.{column}"]
+        assert (row["min_value"], row["max_value"]) == (None, None), column
+    assert default["people.notes"]["min_value"] == "note 1"
+    opted = QualityOptions(profile=True, include_pii_values=True)
+    assert assess(run_dir, source, opted) == []
     plain = profiles(run_dir)
-    assert assess(run_dir, source, QualityOptions(profile=True, anonymize=True)) == []
+    masking = QualityOptions(profile=True, include_pii_values=True, anonymize=True)
+    assert assess(run_dir, source, masking) == []
     masked = profiles(run_dir)
     for column, (low, high) in MASKED.items():
         row = masked[f"people.{column}"]
@@ -211,7 +221,9 @@ def test_anonymize_masks_pii_min_max(pg: PgServer, people_db: str, tmp_path: Pat
         )  # fmt: skip
     assert plain["people.email"]["min_value"] == "user10@example.com"  # masked above
     # Masking does not depend on classes being part of the output.
-    quiet = QualityOptions(profile=True, anonymize=True, classify_pii=False)
+    quiet = QualityOptions(
+        profile=True, include_pii_values=True, anonymize=True, classify_pii=False
+    )
     assert assess(run_dir, source, quiet) == []
     row = profiles(run_dir)["people.ref"]
     assert (row["pii_class"], row["min_value"]) == (None, MASKED["ref"][0])

@@ -94,6 +94,11 @@ def choose_scope(page: Page, creds: Credentials, artifacts: Path) -> None:
 def start_run(page: Page, artifacts: Path) -> None:
     expect(page.get_by_role("heading", name="Options")).to_be_visible()
     page.get_by_label("Sampled profiling").check()
+    # Personal values stay out unless asked for; masking applies only to included ones.
+    include_pii = page.get_by_label("Include sampled values of PII columns")
+    expect(include_pii).to_be_enabled()
+    expect(include_pii).not_to_be_checked()
+    expect(page.get_by_label("Mask the included PII values")).to_be_disabled()
     expect(page.get_by_label("Build lineage")).to_be_checked()
     expect(page.get_by_label("OpenLineage")).to_be_checked()
     expect(page.locator("#run-summary")).to_contain_text("analytics, ecommerce")

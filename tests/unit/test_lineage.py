@@ -242,6 +242,40 @@ CASES: list[tuple[str, str, dict[str, set[SourceColumn]]]] = [
         "JOIN shop.orders o ON o.order_id = v.x CROSS JOIN generate_series(1, 3) AS g(n)",
         {"x": set(), "n": set(), "amount": {orders("amount")}},
     ),
+    (
+        "lateral_set_returning_function_reads_its_arguments",
+        "SELECT c.customer_id, e.key, e.value FROM shop.customers c, "
+        "LATERAL jsonb_each_text(c.name::jsonb) e(key, value)",
+        {
+            "customer_id": {("shop", "customers", "customer_id", "direct")},
+            "key": {("shop", "customers", "name", "expression")},
+            "value": {("shop", "customers", "name", "expression")},
+        },
+    ),
+    (
+        "lateral_join_of_two_functions_and_an_aggregate",
+        "SELECT upper(e.key) AS k, count(x.v) AS n FROM shop.customers c "
+        "CROSS JOIN LATERAL jsonb_each_text(c.name::jsonb) e(key, value) "
+        "JOIN LATERAL unnest(ARRAY[c.email, c.region]) x(v) ON true GROUP BY (upper(e.key))",
+        {
+            "k": {("shop", "customers", "name", "expression")},
+            "n": {
+                ("shop", "customers", "email", "aggregate"),
+                ("shop", "customers", "region", "aggregate"),
+            },
+        },
+    ),
+    (
+        "function_in_from_without_lateral_keyword",
+        "SELECT x.v FROM shop.orders o, unnest(ARRAY[o.amount, o.tax]) x(v)",
+        {"v": {orders("amount", "expression"), orders("tax", "expression")}},
+    ),
+    (
+        "function_over_a_lateral_function",
+        "SELECT f.k FROM shop.customers c, LATERAL jsonb_each(c.name::jsonb) e(key, value), "
+        "LATERAL jsonb_object_keys(e.value) f(k)",
+        {"k": {("shop", "customers", "name", "expression")}},
+    ),
 ]
 
 
@@ -350,6 +384,32 @@ def test_indirectly_read_columns(sql: str, expected: set[tuple[str, str, str, st
     outputs, indirect = query_lineage(sql, SCHEMA)
     assert indirect == expected
     assert outputs == list(column_lineage(sql, SCHEMA).items())
+
+
+def test_lateral_function_edges_need_no_warning() -> None:
+    sources: ViewSources = {("shop", "customers"): {"customer_id", "name"}}
+    sql = (
+        "SELECT c.customer_id, e.key FROM shop.customers c, "
+        "LATERAL jsonb_each_text(c.name::jsonb) e(key, value)"
+    )
+    columns = {("db", "shop", "customers"): SCHEMA["shop"]["customers"]}
+    edges, warnings = view_edges(VIEW, sql, ["customer_id", "key"], sources, columns)
+    assert warnings == []
+    assert ("name", "key", "expression") in {
+        (e["source_column"], e["target_column"], e["transformation"]) for e in edges
+    }
+
+
+def test_dependency_without_column_edge_gets_a_warning() -> None:
+    # pg_depend records orders.tax, which no column edge comes from and no filter reads;
+    # status and created_at are read only to filter and order rows: no warning for them.
+    sources: ViewSources = {("shop", "orders"): {"order_id", "tax", "status", "created_at"}}
+    sql = "SELECT o.order_id FROM shop.orders o WHERE o.status = 'x' ORDER BY o.created_at"
+    _, warnings = view_edges(VIEW, sql, ["order_id"], sources, ORDERS_COLUMNS)
+    assert warnings == [
+        "db.shop.v: column lineage misses 1 source column(s) that pg_depend records: "
+        "shop.orders.tax"
+    ]
 
 
 def test_view_edges_without_parseable_sql_keep_table_edges() -> None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
 import pytest
 
 from sourcesense.quality import classify_name, luhn_valid, mask_value
-from sourcesense.quality.pii import EMAIL_PATTERN, PHONE_PATTERN, ValueEvidence, classify_values
+from sourcesense.quality.pii import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    ValueEvidence,
+    classify_values,
+    drop_pii_mcvs,
+)
 
 NAMES = {
     "email": ["email", "e_mail", "EmailAddress", "user_email", "email_address", "E-Mail"],
@@ -89,3 +96,17 @@ def test_value_patterns() -> None:
 )
 def test_mask_value(value: str, pii_class: str, masked: str) -> None:
     assert mask_value(value, pii_class) == masked
+
+
+def test_drop_pii_mcvs_nulls_only_pii_named_columns() -> None:
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "column_name": ["email", "status", "phone_number"],
+            "most_common_values": ['{"a@b.co"}', "{paid,open}", '{"+1 555 0101"}'],
+            "most_common_freqs": [[0.5], [0.6, 0.4], [0.1]],
+        }
+    )
+    kept = drop_pii_mcvs(batch).to_pydict()
+    assert kept["most_common_values"] == [None, "{paid,open}", None]
+    assert kept["most_common_freqs"] == [None, [0.6, 0.4], None]
+    assert kept["column_name"] == ["email", "status", "phone_number"]

@@ -73,7 +73,14 @@ class Options(Body):
     all_databases: bool = False
     lineage: bool = True
     profile: bool = False
-    anonymize: bool = False
+    anonymize: bool = Field(
+        default=False, description="mask the PII values include_pii_values writes"
+    )
+    include_pii_values: bool = Field(
+        default=False,
+        description="write sampled values (min/max) of columns classified as personal data; "
+        "left out by default",
+    )
     estimate_sizes: bool = False
     full_refresh: bool = Field(
         default=False,

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
+from sourcesense.quality.pii import drop_pii_mcvs
 from sourcesense.watchdog import WatchedConnection
 
 BatchSink = Callable[[str, pa.RecordBatch], None]
@@ -30,6 +31,8 @@ class QueryOptions:
     exact_sizes: bool = True
     index_definitions: bool = True
     include_mcv: bool = False  # most common values can be personal data
+    # With include_mcv, those of PII-named columns too (quality.pii.drop_pii_mcvs).
+    include_pii_values: bool = False
 
 
 @dataclass
@@ -68,15 +71,21 @@ def stream_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Run one kind's query and yield its rows as record batches of at most `batch_rows`."""
     schema = SCHEMAS[kind]
+    # Most common values are personal data in PII columns: left out unless asked for.
+    protect = (
+        kind == "column_stats"
+        and params.get("include_mcv")
+        and not params.get("include_pii_values")
+    )
     rows: list[tuple[Any, ...]] = []
     with conn.cursor() as cur:
         for row in cur.stream(query_text(kind), params, size=min(batch_rows, 5_000)):
             rows.append(row)
             if len(rows) >= batch_rows:
-                yield to_batch(rows, schema)
+                yield drop_pii_mcvs(to_batch(rows, schema)) if protect else to_batch(rows, schema)
                 rows = []
     if rows:
-        yield to_batch(rows, schema)
+        yield drop_pii_mcvs(to_batch(rows, schema)) if protect else to_batch(rows, schema)
 
 
 def to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:

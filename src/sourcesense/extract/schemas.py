@@ -284,7 +284,12 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("avg_width", I32, "average width in bytes"),
             ("n_distinct", F64, "distinct values; negative = minus a fraction of the rows"),
             ("correlation", F64, "physical vs logical order correlation"),
-            ("most_common_values", STR, "most common values as text (only when asked)"),
+            (
+                "most_common_values",
+                STR,
+                "most common values as text (only when asked; of PII-named columns only with "
+                "include_pii_values, never with anonymize)",
+            ),
             ("most_common_freqs", pa.list_(pa.float64()), "their frequencies (only when asked)"),
         ]
     ),

@@ -8,7 +8,9 @@ columns are the sources (one hop), so lineage of a view over a view stays follow
 
 What an output column is computed from are its sources (output_lineage). Columns the query
 reads without passing them into a value (JOIN conditions, WHERE and HAVING, GROUP BY, ORDER BY,
-window PARTITION BY / ORDER BY) are reported apart, for the whole query (query_lineage).
+window PARTITION BY / ORDER BY) are reported apart, for the whole query (query_lineage). The
+columns of a set-returning function in FROM (`LATERAL jsonb_each_text(x.col) e`,
+`unnest(x.arr)`) are expressions of the columns its arguments read.
 """
 
 from __future__ import annotations
@@ -245,9 +247,13 @@ def _column_sources(
     """Sources of a column reference; t.* inside an expression (a whole row) reads them all."""
     source = _find_source(scope, column.table)
     whole_row = isinstance(column.this, exp.Star)
+    function = _set_returning_function(source)
+    if function is not None:
+        outer = source.parent if isinstance(source, Scope) and source.parent else scope
+        return _function_sources(outer, function, transformation, walk)
     if isinstance(source, exp.Table):
         if not isinstance(source.this, exp.Identifier):
-            return set()  # a set-returning function, not a relation
+            return set()
         relation = walk.schema_columns.get(source.db, {}).get(source.name, ())
         names = list(relation) if whole_row else [column.name]
         return {(source.db, source.name, name, transformation) for name in names}
@@ -263,6 +269,29 @@ def _column_sources(
             found |= _output_sources(subquery, index, walk)
         return _composed(found, transformation)
     return set()  # VALUES lists and other sources without columns of a relation
+
+
+def _set_returning_function(source: exp.Table | Scope | None) -> exp.Expr | None:
+    """The function call of `LATERAL f(...) alias(...)` or of `FROM f(...) alias`, or None."""
+    node = source.expression if isinstance(source, Scope) else source
+    inner = node.this if isinstance(node, exp.Lateral | exp.Table) else None
+    if isinstance(node, exp.Lateral) and isinstance(inner, exp.Expr):
+        return None if isinstance(inner, exp.Subquery) else inner
+    if isinstance(inner, exp.Func):
+        return inner
+    return node if isinstance(node, exp.Unnest) else None
+
+
+def _function_sources(
+    scope: Scope, function: exp.Expr, transformation: str, walk: _Walk
+) -> set[SourceColumn]:
+    """A set-returning function's output columns (jsonb_each_text(x.col), unnest(x.arr)) are
+    computed from the columns its arguments read: each is an expression of them."""
+    found: set[SourceColumn] = set()
+    for node in function.walk(prune=lambda n: isinstance(n, _QUERY)):
+        if isinstance(node, exp.Column) and node.table:
+            found |= _column_sources(scope, node, EXPRESSION, walk)
+    return _composed(found, transformation)
 
 
 def _query_scope(scope: Scope, walk: _Walk) -> Scope:

@@ -2,7 +2,9 @@
 
 Table-level edges come straight from pg_depend, so they exist even when the SQL can't be
 parsed. Column-level edges come from parsing pg_get_viewdef output; any parsed source column
-that pg_depend does not list is dropped (the parser never gets to invent a source).
+that pg_depend does not list is dropped (the parser never gets to invent a source), and a
+column pg_depend lists that neither feeds a column edge nor is read to filter, join, group or
+order rows gets a warning (the parser lost it).
 """
 
 from __future__ import annotations
@@ -62,7 +64,29 @@ def view_edges(
             f"{label}: dropped {len(dropped)} parsed source column(s) that pg_depend does not "
             f"list: {listed}"
         )
+    missed = _unaccounted(sources, lineage, indirect)
+    if missed:
+        listed = ", ".join(".".join(column) for column in sorted(missed))
+        warnings.append(
+            f"{label}: column lineage misses {len(missed)} source column(s) that pg_depend "
+            f"records: {listed}"
+        )
     return edges, warnings
+
+
+def _unaccounted(
+    sources: ViewSources, lineage: list[set[SourceColumn]], indirect: set[IndirectColumn]
+) -> set[tuple[str, str, str]]:
+    """Columns pg_depend records for the view that no column edge comes from and that the
+    query does not read indirectly (to join, filter, group, sort or window rows): the parser
+    lost them."""
+    recorded = {
+        (schema, table, column)
+        for (schema, table), read in sources.items()
+        for column in read
+        if column is not None
+    }
+    return recorded - {source[:3] for found in [*lineage, indirect] for source in found}
 
 
 def _parsed_lineage(

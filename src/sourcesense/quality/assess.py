@@ -49,6 +49,9 @@ QUALITY_STEP = "data_quality"
 QUALITY_DIR = "quality"
 PROFILES_FILE = "column_profiles.parquet"
 FINDINGS_FILE = "findings.parquet"
+# The profile fields that hold values read from the table (everything else is a count or a
+# figure): what include_pii_values / anonymize govern for PII columns.
+SAMPLED_VALUE_FIELDS = ("min_value", "max_value")
 
 
 def check_options(options: QualityOptions) -> None:
@@ -178,7 +181,8 @@ def profile_rows(
     samples: dict[TableKey, TableSample],
     options: QualityOptions,
 ) -> Iterator[dict[str, Any]]:
-    """Statistics rows, overlaid with sample figures and PII classes; masked when asked."""
+    """Statistics rows, overlaid with sample figures and PII classes. A PII column's sampled
+    values are left out unless include_pii_values, and then masked with anonymize."""
     for table in tables:
         sample = samples.get(table.key)
         for col in table.columns:
@@ -189,11 +193,20 @@ def profile_rows(
             pii_class, source = _classify(col, sample)
             if options.classify_pii:
                 row["pii_class"], row["pii_source"] = pii_class, source
-            if options.anonymize and pii_class is not None:
-                for field in ("min_value", "max_value"):
-                    if row.get(field) is not None:
-                        row[field] = pii.mask_value(row[field], pii_class)
+            if pii_class is not None:
+                _protect_values(row, pii_class, options)
             yield row
+
+
+def _protect_values(row: dict[str, Any], pii_class: str, options: QualityOptions) -> None:
+    """A PII column's sampled values: left out unless asked for, masked if anonymize."""
+    for field in SAMPLED_VALUE_FIELDS:
+        if row.get(field) is None:
+            continue
+        if not options.include_pii_values:
+            row[field] = None
+        elif options.anonymize:
+            row[field] = pii.mask_value(row[field], pii_class)
 
 
 def _as_table(rows: Iterable[dict[str, Any]], schema: pa.Schema) -> pa.Table:

@@ -11,6 +11,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 PII_CLASSES = ("email", "phone", "person_name", "address", "card_number", "national_id")
 
 # The same patterns run on the server (POSIX regex, inside the profiling query); keep them
@@ -153,3 +156,23 @@ def _mask_digits(value: str, keep: int) -> str:
     if len(digits) <= keep:
         return "***"
     return "*" * (len(digits) - keep) + "".join(digits[-keep:])
+
+
+MCV_FIELDS = ("most_common_values", "most_common_freqs")
+
+
+def drop_pii_mcvs(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """raw/column_stats rows with the pg_stats most common values (and their frequencies) of
+    columns whose names classify as PII nulled. Only names are known while extracting (values
+    are classified later, by profiling); the type is not in pg_stats, so every column counts
+    as text here, which errs towards leaving values out. Per distinct column name, cached."""
+    names = batch.column("column_name").to_pylist()
+    keep = pa.array([classify_name(name) is None for name in names], pa.bool_())
+    if pc.all(keep).as_py() is not False:
+        return batch
+    arrays = [
+        pc.if_else(keep, column, pa.nulls(len(batch), column.type))
+        if name in MCV_FIELDS else column
+        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+    ]  # fmt: skip
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)

@@ -67,8 +67,18 @@ PROFILE_SCHEMA = _schema(
             I64,
             "distinct non-null values in the sample only, not the table: see n_distinct",
         ),
-        ("min_value", STR, "smallest sampled value as text (masked for PII with anonymize)"),
-        ("max_value", STR, "largest sampled value as text (masked for PII with anonymize)"),
+        (
+            "min_value",
+            STR,
+            "smallest sampled value as text; null for a PII column unless include_pii_values "
+            "(then masked with anonymize)",
+        ),
+        (
+            "max_value",
+            STR,
+            "largest sampled value as text; null for a PII column unless include_pii_values "
+            "(then masked with anonymize)",
+        ),
         ("mean", F64, "mean of the sampled values, numeric types"),
         ("stddev", F64, "sample standard deviation of the sampled values, numeric types"),
         ("min_length", I64, "shortest sampled value in characters, text types"),

@@ -101,7 +101,11 @@ class ExtractionActivities:
 
     @activity.defn(name="assess_quality")
     async def assess_quality(self, inp: StepInput) -> None:
-        options = QualityOptions(profile=inp.extraction.profile, anonymize=inp.extraction.anonymize)
+        options = QualityOptions(
+            profile=inp.extraction.profile,
+            anonymize=inp.extraction.anonymize,
+            include_pii_values=inp.extraction.include_pii_values,
+        )
         source = inp.extraction.source.to_source()
         run_dir = Path(inp.run_dir)
         settings = inp.extraction.limits.apply(self.settings)

@@ -97,6 +97,8 @@ class ExtractionInput:
     quality: bool = True
     profile: bool = False
     anonymize: bool = False
+    # Sampled values and most common values of PII columns: written only when asked.
+    include_pii_values: bool = False
     # Copy the previous run's lineage, quality and output for unchanged relations.
     incremental: bool = True
     formats: list[str] = field(default_factory=lambda: ["atlan", "openlineage"])
@@ -110,7 +112,12 @@ class ExtractionInput:
             source=self.source.to_source(),
             filters=Filters(**self.filters),
             all_databases=self.all_databases,
-            options=QueryOptions(exact_sizes=self.exact_sizes, include_mcv=self.include_mcv),
+            options=QueryOptions(
+                exact_sizes=self.exact_sizes,
+                include_mcv=self.include_mcv,
+                # Masked most common values would all look alike: anonymize leaves them out.
+                include_pii_values=self.include_pii_values and not self.anonymize,
+            ),
         )
 
 

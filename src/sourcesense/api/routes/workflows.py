@@ -128,6 +128,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
         SourceSpec.of(source), str(settings.data_dir), run_id,
         filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
+        include_pii_values=opts.include_pii_values,
         incremental=not opts.full_refresh, formats=opts.formats,
         transform_options=transform_options,
         webhook_url=str(opts.webhook_url) if opts.webhook_url else None,

@@ -13,6 +13,7 @@ export function initOptions() {
   const webhook = $("#opt-webhook");
   validateWebhook = bindField(webhook, checkWebhook);
   for (const radio of $$("input[name=quality]")) radio.addEventListener("change", syncQuality);
+  $("#opt-include-pii").addEventListener("change", syncQuality);
   $("#options-form").addEventListener("submit", (event) => {
     event.preventDefault();
     start();
@@ -21,9 +22,13 @@ export function initOptions() {
 
 function syncQuality() {
   const sampled = $("#quality-sample").checked;
+  const include = $("#opt-include-pii");
+  include.disabled = !sampled;
+  if (!sampled) include.checked = false;
+  // Masking applies only to PII values that are included at all.
   const anonymize = $("#opt-anonymize");
-  anonymize.disabled = !sampled;
-  if (!sampled) anonymize.checked = false;
+  anonymize.disabled = !include.checked;
+  if (!include.checked) anonymize.checked = false;
 }
 
 export function enterOptions() {
@@ -47,6 +52,7 @@ function chosenOptions() {
     all_databases: wizard.allDatabases,
     lineage: $("#opt-lineage").checked,
     profile: $("#quality-sample").checked,
+    include_pii_values: $("#opt-include-pii").checked,
     anonymize: $("#opt-anonymize").checked,
     estimate_sizes: $("#opt-estimate").checked,
     formats: $$("input[name=formats]").filter((box) => box.checked).map((box) => box.value),
