@@ -1,5 +1,6 @@
 """`sourcesense extract` records where its time went: the extraction, each step and each
-output format, and the whole run, which the closing summary shows as its elapsed time."""
+output format, and the whole run, which the closing summary and the live table's last frame
+both show as its elapsed time."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def test_manifest_and_summary_give_every_step_and_the_whole_run(
     embedded_server: PgServer, sample_db_embedded: str, tmp_path: Path
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "sourcesense", "extract", "--out", str(tmp_path), "--no-progress",
+        [sys.executable, "-m", "sourcesense", "extract", "--out", str(tmp_path),
          "--dsn", embedded_server.conninfo(sample_db_embedded)],
         check=False, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -33,6 +34,7 @@ def test_manifest_and_summary_give_every_step_and_the_whole_run(
     assert manifest["extraction_seconds"] > 0
     assert manifest["elapsed_seconds"] >= parts
     assert f"elapsed: {manifest['elapsed_seconds']:.2f} s" in done.stdout
+    assert f"elapsed {manifest['elapsed_seconds']:.1f} s" in done.stderr  # the live table
     seconds = {name: step["seconds"] for name, step in steps.items()}
     assert (
         f"time: extraction {manifest['extraction_seconds']:.2f} s, "
