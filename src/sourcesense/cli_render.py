@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,7 +33,7 @@ class StageProgress:
     def __init__(self, console: Console, enabled: bool = True) -> None:
         self._live = Live(console=console, transient=False, auto_refresh=False)
         self._enabled = enabled
-        self._clock = time.monotonic()
+        self._started: float | None = None  # the run's start, on this process's clock
 
     def __enter__(self) -> StageProgress:
         if self._enabled:
@@ -49,7 +50,7 @@ class StageProgress:
     def update(self, progress: Progress) -> None:
         if not self._enabled:
             return
-        table = Table(box=None, title=f"elapsed {time.monotonic() - self._clock:.1f} s")
+        table = Table(box=None, title=f"elapsed {self._elapsed(progress):.1f} s")
         for column in ("stage", "status", "rows", "seconds"):
             table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
         for name in STAGES:
@@ -59,6 +60,18 @@ class StageProgress:
             status = f"[{_COLORS.get(stage.status, 'white')}]{stage.status}[/]"
             table.add_row(name.replace("_", " "), status, f"{rows:,}" if rows else "", seconds)
         self._live.update(table, refresh=True)
+
+    def _elapsed(self, progress: Progress) -> float:
+        """The whole run's, as the summary says it: the workflow's own figure once the run is
+        closed; until then counted from the workflow's start (anchored once to this process's
+        clock, so that the figure never runs backwards)."""
+        if progress.elapsed_seconds is not None:
+            return progress.elapsed_seconds
+        if self._started is None and progress.started_at is not None:
+            started = datetime.fromisoformat(progress.started_at)
+            behind = max(0.0, (datetime.now(UTC) - started).total_seconds())
+            self._started = time.monotonic() - behind
+        return 0.0 if self._started is None else time.monotonic() - self._started
 
 
 _COLORS = {"done": "green", "running": "cyan", "failed": "red", "skipped": "dim"}
@@ -80,6 +93,9 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
         f"status: {manifest['status']}   server: PostgreSQL {manifest['server_version']}   "
         f"elapsed: {manifest['elapsed_seconds']:.2f} s"
     )
+    times = step_times(manifest)
+    if times:
+        console.print(f"time: {times}", highlight=False)
     for line in incremental_lines(manifest):
         console.print(line, highlight=False)
     for line in manifest["errors"][:10]:
@@ -89,6 +105,21 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
     if manifest["skipped"]:
         console.print(f"skipped: {len(manifest['skipped'])} (listed in manifest.json)")
     console.print(f"run: {manifest['run_id']}   output: {run_dir}")
+
+
+def step_times(manifest: dict[str, Any]) -> str:
+    """Where the run's time went: the extraction, then each step (each output format)."""
+    parts = []
+    if manifest.get("extraction_seconds") is not None:
+        parts.append(f"extraction {manifest['extraction_seconds']:.2f} s")
+    for name, step in manifest.get("steps", {}).items():
+        if step.get("seconds") is None:
+            continue
+        formats = [f"{f} {r['seconds']:.2f} s" for f, r in step.get("formats", {}).items()
+                   if r.get("seconds") is not None]  # fmt: skip
+        inner = f" ({', '.join(formats)})" if formats else ""
+        parts.append(f"{name.replace('_', ' ')} {step['seconds']:.2f} s{inner}")
+    return ", ".join(parts)
 
 
 def incremental_lines(manifest: dict[str, Any]) -> list[str]:

@@ -76,6 +76,12 @@ async def test_extraction_end_to_end(
         manifest = json.loads(archive.read("manifest.json"))
         columns_csv = archive.read("raw/columns.csv").decode().splitlines()
     assert manifest["run_id"] == run_id
+    # The stream's last word on the transformation: the entities each format wrote.
+    formats = manifest["steps"]["transformation"]["formats"]
+    assert final["stages"]["transformation"]["counts"] == {
+        name: entry["entities"] for name, entry in formats.items()
+    }
+    assert all(entry["entities"] > 0 for entry in formats.values())
     assert len(columns_csv) == total + 1  # header + one line per column
     assert (await http.get("/runs", headers=AUTH)).json()[0]["run_id"] == run_id
 
@@ -124,5 +130,6 @@ async def test_webhook_is_signed_and_retried(
         assert event["workflow_id"] == workflow
     run_id = workflow.removeprefix("sourcesense-")
     steps = (await http.get(f"/runs/{run_id}", headers=AUTH)).json()["steps"]
+    assert steps["webhook"].pop("seconds") >= 1.0  # both attempts and the 1 s backoff between
     assert steps["webhook"] == {"status": "completed", "error": None, "url": receiver,
                                 "http_status": 200, "attempts": 2}  # fmt: skip

@@ -118,6 +118,8 @@ def follow_progress(page: Page, log: BrowserLog, artifacts: Path) -> str:
                   "transformation"):  # fmt: skip
         expect(page.locator(f'[data-stage="{stage}"]')).to_have_attribute("data-status", "done")
     expect(page.locator('[data-stage="table_metadata"] .stage-counts')).to_contain_text("relations")
+    transformation = page.locator('[data-stage="transformation"] .stage-counts')
+    expect(transformation).to_contain_text(re.compile(r"atlan [^a-z]*\d[^a-z]* entities"))
     expect(page.locator("#elapsed")).not_to_be_empty()
     assert any(path.endswith("/stream") for path in log.requested)  # live, not polled
     shot(page, artifacts, "07-done")

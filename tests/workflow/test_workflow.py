@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,30 @@ async def test_wrong_password_fails_fast_without_retries(
     )
     assert [a.activity for a in await activity_attempts(handle)] == ["preflight"]
     assert elapsed < 5, elapsed
+
+
+async def test_progress_counts_entities_written_and_whole_run_time(
+    embedded_server: PgServer, catalog: str, client: Client, wf_settings: Settings
+) -> None:
+    """The transformation stage's progress counts the entities each format wrote (what its
+    output holds, line for line), and the whole run's time is the manifest's."""
+    async with new_worker(client, wf_settings):
+        handle = await start(client, extraction(embedded_server, catalog, wf_settings), wf_settings)
+        result = await asyncio.wait_for(handle.result(), timeout=120)
+        progress = await handle.query(MetadataExtractionWorkflow.progress)
+    run_dir = Path(result.run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    written = {
+        name: sum(len(path.read_bytes().splitlines()) for path in files)
+        for name, files in (
+            ("atlan", (run_dir / "transformed" / "atlan").glob("*/entities.json")),
+            ("openlineage", (run_dir / "transformed" / "openlineage").glob("*.jsonl")),
+        )
+    }  # fmt: skip
+    counts = progress.stages["transformation"].counts
+    assert counts == written
+    assert counts["atlan"] > 400 and counts["openlineage"] >= 400  # every table, its columns
+    formats = manifest["steps"]["transformation"]["formats"]
+    assert counts == {name: entry["entities"] for name, entry in formats.items()}
+    assert progress.elapsed_seconds == manifest["elapsed_seconds"]
+    assert progress.started_at is not None

@@ -38,6 +38,7 @@ def new_manifest(
         "started_at": started.isoformat(),
         "finished_at": None,
         "elapsed_seconds": None,
+        "extraction_seconds": None,
         "source": {
             "url": src.redacted_url(),
             "host": src.host,
@@ -80,6 +81,8 @@ def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elaps
         manifest["warnings"].append("no database matched the database filters")
     manifest |= {"status": PROCESSING, "counts": counts, "timings": timings}
     manifest["finished_at"] = datetime.now(UTC).isoformat()
+    manifest["extraction_seconds"] = round(elapsed, 3)
+    # The whole run so far; close_run replaces it with the whole run's when its steps are done.
     manifest["elapsed_seconds"] = round(elapsed, 3)
 
 
@@ -96,15 +99,18 @@ def run_status(manifest: dict[str, Any]) -> str:
 
 def record_step(
     run_dir: Path, step: str, warnings: list[str], details: dict[str, Any] | None = None,
-    error: str | None = None,
+    error: str | None = None, seconds: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Add a post-extraction step (lineage, quality, transformation) to the manifest.
+    """Add a post-extraction step (lineage, quality, transformation) to the manifest, with
+    its wall time (`seconds`) when known.
 
     A failed step is an error of the run, not its end: what the other steps made is kept.
     """
     path = run_dir / MANIFEST
     manifest = read_json(path)
     entry = {"status": "failed" if error else "completed", "error": error, **(details or {})}
+    if seconds is not None:
+        entry["seconds"] = round(seconds, 3)
     manifest.setdefault("steps", {})[step] = entry
     manifest["warnings"].extend(warnings)
     if error:
@@ -116,11 +122,13 @@ def record_step(
 
 
 def close_run(
-    run_dir: Path, outcome: str | None = None, error: str | None = None
-) -> dict[str, Any] | None:
+    run_dir: Path, outcome: str | None = None, error: str | None = None,
+    elapsed: float | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
     """End a run: its final status (`outcome` when the workflow was cancelled or failed, else
-    what the steps recorded) and no staging left. A run dir without a manifest (stopped while
-    it was being planned) holds nothing of use and is removed. Idempotent."""
+    what the steps recorded), its whole wall time (`elapsed`, from the workflow's start) and no
+    staging left. A run dir without a manifest (stopped while it was being planned) holds
+    nothing of use and is removed. Idempotent."""
     path = run_dir / MANIFEST
     if not path.exists():
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -130,6 +138,8 @@ def close_run(
     if error and f"workflow: {error}" not in manifest["errors"]:
         manifest["errors"].append(f"workflow: {error}")
     manifest["status"] = outcome or run_status(manifest)
+    if elapsed is not None:
+        manifest["elapsed_seconds"] = round(elapsed, 3)
     manifest["finished_at"] = manifest["finished_at"] or datetime.now(UTC).isoformat()
     write_json(path, manifest)
     return manifest

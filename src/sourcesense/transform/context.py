@@ -11,6 +11,13 @@ from typing import Any
 
 from sourcesense.errors import check_stop
 
+# Entities written so far by the transformer (a running total, not an increment).
+Progress = Callable[[int], None]
+
+
+def no_progress(entities: int) -> None:
+    """The default: progress goes nowhere (a transformer run outside a workflow)."""
+
 
 @dataclass
 class TransformContext:
@@ -22,6 +29,10 @@ class TransformContext:
     incremental: bool = True
     # Set when the step is cancelled: a transformer checks it between entities (check_stop).
     stop: threading.Event | None = None
+    # Report how many entities have been written so far, e.g. after each batch; the caller
+    # throttles (about once a second reaches the workflow), so calling it often is cheap.
+    # Optional for a transformer: the step reports its final count in any case.
+    progress: Progress = no_progress
 
     def check_stop(self) -> None:
         check_stop(self.stop)

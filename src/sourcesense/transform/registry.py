@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ from sourcesense.transform.context import TransformContext, Transformer
 from sourcesense.transform.openlineage import transform_openlineage
 
 ENTRY_POINT_GROUP = "sourcesense.transformers"
+PROGRESS_EVERY_S = 1.0
+# (format, entities written so far): where a step's progress goes (the workflow's progress).
+OnProgress = Callable[[str, int], None]
 
 
 def builtin_transformers() -> dict[str, Transformer]:
@@ -51,19 +56,43 @@ def check_formats(names: list[str]) -> None:
 def run_transformers(
     run_dir: Path, names: list[str], options: dict[str, str] | None = None,
     incremental: bool = True, stop: threading.Event | None = None,
+    on_progress: OnProgress | None = None,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """Run each named transformer into transformed/<name>/ (replaced whole, atomically).
 
     Each writes into transformed/.<name>.staging/ first: a fixed name, so the next attempt of
-    the step (on any worker) finds and removes what an interrupted one left."""
+    the step (on any worker) finds and removes what an interrupted one left. `on_progress`
+    hears each transformer's entities written: at most once a second while it runs, and its
+    final count when it has completed."""
     registry = available_transformers()
     manifest = read_json(run_dir / "manifest.json")
     remove_staging(run_dir / "transformed")
     results: dict[str, dict[str, Any]] = {}
     for name in names:
         context = TransformContext(run_dir, Path(), manifest, options or {}, incremental, stop)
+        if on_progress is not None:
+            context.progress = _throttled(name, on_progress)
+        clock = time.perf_counter()
         results[name] = _run_one(name, registry[name], context)
+        results[name]["seconds"] = round(time.perf_counter() - clock, 3)
+        if on_progress is not None and results[name]["status"] == "completed":
+            on_progress(name, results[name]["entities"])
     return results
+
+
+def _throttled(name: str, on_progress: OnProgress) -> Callable[[int], None]:
+    """A transformer's progress callback: cheap to call per entity, passed on once a second
+    (a Temporal signal each time: never one per entity)."""
+    last = time.monotonic()
+
+    def report(entities: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_S:
+            last = now
+            on_progress(name, entities)
+
+    return report
 
 
 def staging_dir(run_dir: Path, name: str) -> Path:

@@ -4,9 +4,11 @@ they run, and turn our errors into Temporal failures that say whether a retry ca
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -117,24 +119,32 @@ class ExtractionActivities:
 
     @activity.defn(name="transform")
     async def transform(self, inp: StepInput) -> RunResult:
+        """Each format in turn; entities written so far reach the workflow's progress
+        (signal `transform_progress`, about once a second per format, then its final count)."""
         run_dir = Path(inp.run_dir)
         formats, options = inp.extraction.formats, inp.extraction.transform_options
+        signals = _Signals("transform_progress")
         results = await _stoppable(
             lambda stop: run_transformers(
-                run_dir, formats, options, inp.extraction.incremental, stop
+                run_dir, formats, options, inp.extraction.incremental, stop, signals.send
             )
         )
+        await signals.flush()  # the final counts are in the workflow before the step ends
         errors = [f"{name}: {r['error']}" for name, r in results.items() if r["status"] == "failed"]
         warnings = [w for r in results.values() for w in r.get("warnings", [])]
-        manifest = record_step(run_dir, "transformation", warnings, {"formats": results},
-                               "; ".join(errors) or None)  # fmt: skip
+        manifest = await asyncio.to_thread(
+            record_step, run_dir, "transformation", warnings, {"formats": results},
+            "; ".join(errors) or None, _step_seconds(),
+        )  # fmt: skip
         return RunResult.of(inp.run_dir, manifest)
 
     @activity.defn(name="close_run")
     async def close_run(self, inp: CloseInput) -> RunResult | None:
         """The run's final status (cancelled and failed runs too), staging removed."""
         run_dir = Path(inp.data_dir) / "runs" / inp.run_id
-        manifest = await asyncio.to_thread(close_run, run_dir, inp.outcome, inp.error)
+        manifest = await asyncio.to_thread(
+            close_run, run_dir, inp.outcome, inp.error, inp.elapsed_seconds
+        )
         if manifest is None:
             return None
         activity.logger.info("run %s %s", inp.run_id, manifest["status"])
@@ -149,14 +159,19 @@ class ExtractionActivities:
         except WebhookError as exc:
             if activity.info().attempt < WEBHOOK_ATTEMPTS:
                 raise ApplicationError(exc.message, type="WebhookError") from None
-            await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [exc.message])
+            await asyncio.to_thread(
+                record_step, Path(inp.run_dir), "webhook", [exc.message], None, None,
+                _step_seconds(),
+            )  # fmt: skip
             return
         details = {
             "url": redact_url(inp.url),
             "http_status": status,
             "attempts": activity.info().attempt,
         }
-        await asyncio.to_thread(record_step, Path(inp.run_dir), "webhook", [], details)
+        await asyncio.to_thread(
+            record_step, Path(inp.run_dir), "webhook", [], details, None, _step_seconds()
+        )
 
     def all(self) -> list[Callable[..., Awaitable[object]]]:
         return [
@@ -174,11 +189,48 @@ async def _step(name: str, run_dir: Path, work: Callable[[threading.Event], list
     except ApplicationError as exc:
         if not exc.non_retryable:
             raise
-        await asyncio.to_thread(record_step, run_dir, name, [], None, exc.message)
+        await asyncio.to_thread(record_step, run_dir, name, [], None, exc.message, _step_seconds())
         return
     summary = await asyncio.to_thread(step_summary, run_dir, name)
     details = {"incremental": summary} if summary else None
-    await asyncio.to_thread(record_step, run_dir, name, warnings, details)
+    await asyncio.to_thread(record_step, run_dir, name, warnings, details, None, _step_seconds())
+
+
+def _step_seconds() -> float:
+    """The running step's wall time: from its first attempt's scheduling (retries and their
+    backoff included) to now. Server and worker clocks may differ a little: never negative."""
+    scheduled = activity.info().scheduled_time
+    return max(0.0, (datetime.now(UTC) - scheduled).total_seconds())
+
+
+class _Signals:
+    """Signals to this activity's workflow from the step's thread, delivered in the order sent
+    (one at a time) and without waiting for them: a slow server slows no transformer."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.handle = activity.client().get_workflow_handle(str(activity.info().workflow_id))
+        self.loop = asyncio.get_running_loop()
+        self.lock = asyncio.Lock()
+        self.sent: list[concurrent.futures.Future[None]] = []
+
+    def send(self, *args: Any) -> None:
+        """Called from the worker thread."""
+        self.sent.append(asyncio.run_coroutine_threadsafe(self._deliver(args), self.loop))
+
+    async def _deliver(self, args: tuple[Any, ...]) -> None:
+        async with self.lock:  # FIFO: a later count never overtakes an earlier one
+            await self.handle.signal(self.name, args=list(args))
+
+    async def flush(self) -> None:
+        """Wait until every signal sent has been delivered; progress is best effort, so a
+        failed delivery is logged, not raised."""
+        outcomes = await asyncio.gather(
+            *(asyncio.wrap_future(f) for f in self.sent), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                activity.logger.info("progress not delivered: %s", outcome)
 
 
 async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

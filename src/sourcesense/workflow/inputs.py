@@ -144,12 +144,13 @@ class StepInput:
 @dataclass
 class CloseInput:
     """End a run: `outcome` is "cancelled" or "failed" (with `error`), or None for the status
-    its steps recorded."""
+    its steps recorded; `elapsed_seconds`: the whole run's, from the workflow's start."""
 
     data_dir: str
     run_id: str
     outcome: str | None = None
     error: str | None = None
+    elapsed_seconds: float | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -100,6 +100,8 @@ class Progress:
     stages: dict[str, StageStatus] = field(default_factory=dict)
     databases: dict[str, str] = field(default_factory=dict)  # name -> status
     preflight: PreflightResult | None = None
+    started_at: str | None = None  # the workflow's start (workflow time)
+    elapsed_seconds: float | None = None  # the whole run's, once it is closed (as the manifest)
 
 
 @workflow.defn(name="MetadataExtractionWorkflow")
@@ -120,10 +122,16 @@ class MetadataExtractionWorkflow:
         stage.counts[kind] = stage.counts.get(kind, 0) + rows
         self._begin(name)
 
+    @workflow.signal(name="transform_progress")
+    def transform_progress(self, output_format: str, entities: int) -> None:
+        """Entities a transformer has written so far (a running total, delivered in order)."""
+        self._progress.stages["transformation"].counts[output_format] = entities
+
     @workflow.run
     async def run(self, inp: ExtractionInput) -> RunResult:
         """The stages, then the run's final status; a cancelled or failed run is closed too
         (manifest `cancelled` or `failed`, staging removed) before the workflow ends so."""
+        self._progress.started_at = workflow.now().isoformat()
         try:
             await self._stages(inp)
             result = await self._close(CloseInput(inp.data_dir, inp.run_id))
@@ -141,15 +149,23 @@ class MetadataExtractionWorkflow:
         return result
 
     async def _close(self, inp: CloseInput) -> RunResult | None:
+        """The run's end; its whole wall time, from the workflow's start, goes with it."""
+        inp.elapsed_seconds = round(self._elapsed(), 3)
         # Scheduled after a cancellation has been delivered, so it is not cancelled itself.
-        return await workflow.execute_activity_method(
+        result = await workflow.execute_activity_method(
             Activities.close_run, inp, retry_policy=QUICK_RETRY,
             start_to_close_timeout=timedelta(minutes=5),
         )  # fmt: skip
+        self._progress.elapsed_seconds = inp.elapsed_seconds
+        return result
+
+    def _elapsed(self) -> float:
+        assert self._progress.started_at is not None  # set first thing in run()
+        started = datetime.fromisoformat(self._progress.started_at)
+        return (workflow.now() - started).total_seconds()
 
     async def _stages(self, inp: ExtractionInput) -> RunResult:
         """Every stage; returns what the transformation recorded (the status comes later)."""
-        started = workflow.now()
         self._progress.run_id = inp.run_id
         self._begin("preflight")
         self._progress.preflight = await self._fail_fast(
@@ -175,7 +191,7 @@ class MetadataExtractionWorkflow:
             *(self._database(inp, plan, t) for t in plan.databases), return_exceptions=True
         )
         parts = [_part(outcome) for outcome in outcomes]
-        elapsed = (workflow.now() - started).total_seconds()
+        elapsed = self._elapsed()  # the extraction's: the manifest's extraction_seconds
         await workflow.execute_activity_method(
             Activities.finish_run, FinishInput(plan.run_dir, list(parts), elapsed),
             cancellation_type=WAIT,
@@ -265,7 +281,7 @@ class MetadataExtractionWorkflow:
     def _finish(self, stage: str) -> None:
         status = self._progress.stages[stage]
         if status.started_at is not None:
-            started = workflow.now().fromisoformat(status.started_at)
+            started = datetime.fromisoformat(status.started_at)
             status.seconds = round((workflow.now() - started).total_seconds(), 3)
         status.status = "done"
 

@@ -152,8 +152,10 @@ class Tracker {
     row.stage = stage;
     row.item.dataset.status = stage.status;
     row.status.textContent = STATUS_TEXT[stage.status] || stage.status;
+    // The transformation counts entities written so far, per output format.
+    const unit = name === "transformation" ? " entities" : "";
     row.counts.textContent = Object.entries(stage.counts || {})
-      .map(([kind, rows]) => `${kind.replaceAll("_", " ")} ${format.count(rows)}`).join(" · ");
+      .map(([kind, rows]) => `${kind.replaceAll("_", " ")} ${format.count(rows)}${unit}`).join(" · ");
     row.detail.hidden = !stage.detail;
     row.detail.textContent = stage.detail || "";
     return changed;
