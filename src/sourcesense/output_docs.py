@@ -8,6 +8,7 @@ from sourcesense.extract.schemas import SCHEMAS
 from sourcesense.incremental.fingerprints import FINGERPRINT_SCHEMA, FINGERPRINTS_FILE
 from sourcesense.lineage import EDGE_SCHEMA
 from sourcesense.quality import FINDINGS_SCHEMA, PROFILE_SCHEMA
+from sourcesense.transform.atlan.conventions import ATLAN_CONVENTIONS
 
 
 def output_files() -> dict[str, pa.Schema]:
@@ -33,4 +34,5 @@ def output_markdown() -> str:
         for f in schema:
             doc = (f.metadata or {}).get(b"description", b"").decode()
             lines.append(f"| {f.name} | {f.type} | {doc} |")
+    lines.append(ATLAN_CONVENTIONS.rstrip("\n"))
     return "\n".join(lines) + "\n"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,17 @@ def test_pii_tag_names_are_configurable() -> None:
     assert pii_tags("phone=")["phone"] == "" and pii_tags(None)["phone"] == "PII Phone"
     with pytest.raises(ConfigError, match="unknown PII class 'mail'"):
         pii_tags("mail=x")
+
+
+def test_cli_refuses_an_unknown_pii_class(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sourcesense", "extract", "--dsn", "postgresql://h/db",
+         "--out", str(tmp_path), "--atlan-pii-tags", "mail=Mail"],
+        check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: unknown PII class 'mail'")
+    assert "Traceback" not in done.stderr
 
 
 def test_profile_values_are_typed_as_atlan_expects(
