@@ -21,7 +21,7 @@ from sourcesense.quality import QualityOptions, assess
 from sourcesense.source import parse_dsn
 from sourcesense.transform.atlan import split_arguments
 from sourcesense.transform.atlan.processes import process_qualified_name
-from sourcesense.transform.atlan.profiles import pii_tags
+from sourcesense.transform.atlan.profiles import QUALITY_ATTRIBUTES, pii_tags, profile_attributes
 from sourcesense.transform.registry import run_transformers
 from tests.helpers import extract
 from tests.pg import PgServer
@@ -194,10 +194,35 @@ def test_profile_values_are_typed_as_atlan_expects(
             ), attributes
             assert all(type(attributes.get(k, 0.0)) is float for k in ("columnMin", "columnMax"))
     postal = by_qn[f"{db}/ecommerce/addresses/postal_code"]["attributes"]
-    assert "columnMin" not in postal
-    assert all(type(value) is str for value in postal["columnMins"] + postal["columnMaxs"])
+    assert "columnMin" not in postal and "columnMax" not in postal
+    # A PII column: its sampled values reach Atlan only as the profile file holds them.
+    assert all(type(v) is str for v in postal.get("columnMins", []) + postal.get("columnMaxs", []))
+    sku = by_qn[f"{db}/ecommerce/products/sku"]["attributes"]
+    assert "columnMin" not in sku and type(sku["columnMins"][0]) is str
     quantity = by_qn[f"{db}/ecommerce/order_items/quantity"]["attributes"]
     assert type(quantity["columnMin"]) is float and quantity["columnMin"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("data_type", "low", "high", "expected"),
+    [
+        ("text", "02100", "99999", {"columnMins": ["02100"], "columnMaxs": ["99999"]}),
+        ("numeric(10,2)", "0.50", "12.00", {"columnMin": 0.5, "columnMax": 12.0}),
+        ("integer", "-3", None, {"columnMin": -3.0}),
+        ("double precision", "NaN", "Infinity", {}),
+        ("date", "2024-01-01", "2024-12-31",
+         {"columnMins": ["2024-01-01"], "columnMaxs": ["2024-12-31"]}),
+        ("boolean", "false", "true", {"columnMins": ["false"], "columnMaxs": ["true"]}),
+        ("integer[]", "{1}", "{2}", {"columnMins": ["{1}"], "columnMaxs": ["{2}"]}),
+    ],
+)  # fmt: skip
+def test_profile_bounds_are_typed(
+    data_type: str, low: str | None, high: str | None, expected: dict[str, Any]
+) -> None:
+    row = dict.fromkeys(["null_ratio", "null_fraction", "pii_class", *QUALITY_ATTRIBUTES])
+    found = profile_attributes(row | {"data_type": data_type, "min_value": low, "max_value": high})
+    assert found == expected
+    assert all(type(v) is float for k, v in found.items() if k in ("columnMin", "columnMax"))
 
 
 def _ref_qns(refs: list[dict[str, Any]]) -> list[tuple[str, str]]:

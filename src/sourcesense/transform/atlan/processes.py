@@ -48,8 +48,11 @@ def process_items(
             "TablePartition" if r["is_partition"] else TABLE_TYPES[r["kind"]]
         for r in relations
     }  # fmt: skip
-    views = [name for name, type_name in types.items()
-             if type_name in ("View", "MaterialisedView")]  # fmt: skip
+    definitions = {
+        (r["catalog_name"], r["schema_name"], r["table_name"]): r["definition"]
+        for r in relations if r["kind"] in ("view", "materialized_view")
+    }  # fmt: skip
+    views = list(definitions)
     keys = {name: relation_key(*name) for name in views}
     edges = _view_edges(run_dir, {keys[name] for name in views} - reused)
     for name in views:
@@ -58,7 +61,8 @@ def process_items(
             yield key, "Process", None
             yield key, "ColumnProcess", None
             continue
-        for found in _view_entities(name, edges.get(name, []), types, connection, base):
+        view = (name, definitions[name])
+        for found in _view_entities(view, edges.get(name, []), types, connection, base):
             yield key, found["typeName"], found
 
 
@@ -75,11 +79,13 @@ def _view_edges(run_dir: Path, only: set[str]) -> dict[RelationName, list[dict[s
 
 
 def _view_entities(
-    view: RelationName, edges: list[dict[str, Any]], types: dict[RelationName, str],
-    connection: str, base: dict[str, Any],
+    view_sql: tuple[RelationName, str | None], edges: list[dict[str, Any]],
+    types: dict[RelationName, str], connection: str, base: dict[str, Any],
 ) -> list[Entity]:  # fmt: skip
-    """The view's Process and ColumnProcesses; sources outside this run are left out (Atlan
-    refuses a reference to an asset it does not have), and so is a view with none left."""
+    """The view's Process (its `sql` the view's definition) and ColumnProcesses; sources
+    outside this run are left out (Atlan refuses a reference to an asset it does not have),
+    and so is a view with none left."""
+    view, sql = view_sql
     catalog = view[0]
 
     def qn(schema: str, table: str, column: str | None = None) -> str:
@@ -94,7 +100,7 @@ def _view_entities(
     inputs = [ref(types[(catalog, *source)], qn(*source)) for source in sources]
     out = [entity(
         "Process", f"{view[1]}.{view[2]}", process_qn, base,
-        inputs=inputs, outputs=[ref(types[view], view_qn)],
+        inputs=inputs, outputs=[ref(types[view], view_qn)], sql=sql,
     )]  # fmt: skip
     by_column: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for e in edges:

@@ -70,11 +70,11 @@ def profiles(
     for row in read_rows(run_dir, "quality/column_profiles.parquet", fields, only):
         key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
         tag = tags.get(row["pii_class"] or "")
-        found[key] = Profile(_attributes(row), [tag] if tag else [])
+        found[key] = Profile(profile_attributes(row), [tag] if tag else [])
     return found
 
 
-def _attributes(row: dict[str, Any]) -> dict[str, Any]:
+def profile_attributes(row: dict[str, Any]) -> dict[str, Any]:
     attributes = {atlan: row.get(name) for name, atlan in QUALITY_ATTRIBUTES.items()}
     if attributes["columnDistinctValuesCountLong"] is not None:
         attributes["columnDistinctValuesCountLong"] = round(
