@@ -16,13 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sourcesense.incremental.fingerprints import relation_key
 from sourcesense.incremental.lines import PreviousLines
 from sourcesense.incremental.reuse import Reuse, commit, plan_reuse
 from sourcesense.quality.assess import QUALITY_STEP
 from sourcesense.store.history import previous_run
+from sourcesense.store.readers import raw
 from sourcesense.store.rundir import MANIFEST, read_json
 from sourcesense.transform.atlan.assets import atlan_items, iter_entities
-from sourcesense.transform.atlan.common import Connection, run_sync
+from sourcesense.transform.atlan.common import Connection, root_table, run_sync
 from sourcesense.transform.atlan.profiles import DEFAULT_PII_TAGS, pii_tags
 from sourcesense.transform.atlan.routines import split_arguments
 from sourcesense.transform.atlan.stale import stale_assets
@@ -69,6 +71,22 @@ def _sync_swap(reuse: Reuse, connection: Connection) -> tuple[bytes, bytes]:
     return before.sync_fragment(), connection.sync_fragment()
 
 
+def _partitions_of_recomputed_roots(run_dir: Path, keys: frozenset[str]) -> frozenset[str]:
+    """Partitions whose partitioned table is recomputed: their columns are that table's. (A
+    fingerprint covers a partition's direct parent only, not the root of a sub-partition.)"""
+    if not keys:
+        return frozenset()
+    fields = ["catalog_name", "schema_name", "table_name", "is_partition", "parent_schema",
+              "parent_table"]  # fmt: skip
+    relations = raw(run_dir, "relations", fields)
+    by_name = {(r["catalog_name"], r["schema_name"], r["table_name"]): r for r in relations}
+    return frozenset(
+        key for name, rel in by_name.items()
+        if rel["is_partition"] and (key := relation_key(*name)) in keys
+        and relation_key(*root_table(rel, by_name)) not in keys
+    )  # fmt: skip
+
+
 def transform_atlan(ctx: TransformContext) -> TransformOutput:
     connection = _connection(ctx)
     tags = pii_tags(ctx.options.get("atlan_pii_tags"))
@@ -76,6 +94,7 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     signature = {"connection": connection.qualified_name, "name": connection.name, "tags": tags}
     reuse = plan_reuse(ctx.run_dir, "atlan", signature, ctx.incremental,
                        reads=[QUALITY_STEP, LINEAGE_STEP])  # fmt: skip
+    reuse.keys -= _partitions_of_recomputed_roots(ctx.run_dir, reuse.keys)
     previous = PreviousLines(reuse, "transformed/atlan", _INDEX)
     remove_stale = ctx.options.get("atlan_remove_stale") == "true"
     writer = EntityWriter(ctx.out_dir, batch, previous, remove_stale, _sync_swap(reuse, connection))
