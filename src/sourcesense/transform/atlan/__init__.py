@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sourcesense.incremental.fingerprints import relation_key
+from sourcesense.incremental.fingerprints import read_fingerprints, relation_key
 from sourcesense.incremental.lines import PreviousLines
 from sourcesense.incremental.reuse import Reuse, commit, plan_reuse
 from sourcesense.quality.assess import QUALITY_STEP
@@ -71,20 +71,24 @@ def _sync_swap(reuse: Reuse, connection: Connection) -> tuple[bytes, bytes]:
     return before.sync_fragment(), connection.sync_fragment()
 
 
-def _partitions_of_recomputed_roots(run_dir: Path, keys: frozenset[str]) -> frozenset[str]:
-    """Partitions whose partitioned table is recomputed: their columns are that table's. (A
-    fingerprint covers a partition's direct parent only, not the root of a sub-partition.)"""
-    if not keys:
+def _partitions_of_changed_roots(run_dir: Path, reuse: Reuse) -> frozenset[str]:
+    """Reusable partitions whose partitioned table changed: their columns are that table's,
+    and a fingerprint covers a partition's direct parent only, not a sub-partition's root."""
+    if not reuse.keys or reuse.previous is None:
         return frozenset()
+    now, before = read_fingerprints(run_dir) or {}, read_fingerprints(reuse.previous) or {}
     fields = ["catalog_name", "schema_name", "table_name", "is_partition", "parent_schema",
               "parent_table"]  # fmt: skip
     relations = raw(run_dir, "relations", fields)
     by_name = {(r["catalog_name"], r["schema_name"], r["table_name"]): r for r in relations}
-    return frozenset(
-        key for name, rel in by_name.items()
-        if rel["is_partition"] and (key := relation_key(*name)) in keys
-        and relation_key(*root_table(rel, by_name)) not in keys
-    )  # fmt: skip
+    changed = set()
+    for name, rel in by_name.items():
+        key = relation_key(*name)
+        if rel["is_partition"] and key in reuse.keys:
+            root = relation_key(*root_table(rel, by_name))
+            if now.get(root) != before.get(root):
+                changed.add(key)
+    return frozenset(changed)
 
 
 def transform_atlan(ctx: TransformContext) -> TransformOutput:
@@ -94,7 +98,7 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     signature = {"connection": connection.qualified_name, "name": connection.name, "tags": tags}
     reuse = plan_reuse(ctx.run_dir, "atlan", signature, ctx.incremental,
                        reads=[QUALITY_STEP, LINEAGE_STEP])  # fmt: skip
-    reuse.keys -= _partitions_of_recomputed_roots(ctx.run_dir, reuse.keys)
+    reuse.keys -= _partitions_of_changed_roots(ctx.run_dir, reuse)
     previous = PreviousLines(reuse, "transformed/atlan", _INDEX)
     remove_stale = ctx.options.get("atlan_remove_stale") == "true"
     writer = EntityWriter(ctx.out_dir, batch, previous, remove_stale, _sync_swap(reuse, connection))
