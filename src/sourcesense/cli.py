@@ -41,6 +41,7 @@ from sourcesense.store.rundir import new_run_id
 from sourcesense.store.runs import run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.tokens import api_token
+from sourcesense.transform.atlan.profiles import pii_tags
 from sourcesense.transform.openlineage import check_openlineage_url
 from sourcesense.transform.registry import available_transformers, check_formats
 from sourcesense.workflow.inputs import ExtractionInput, SourceLimits, SourceSpec
@@ -185,6 +186,17 @@ def extract(
             "key from SOURCESENSE_OPENLINEAGE_API_KEY)"
         ),
     ] = None,
+    atlan_connection_name: Annotated[
+        str | None, typer.Option(help="Atlan connectionName of the assets [postgres <host>]")
+    ] = None,
+    atlan_pii_tags: Annotated[
+        str | None,
+        typer.Option(
+            help="Atlan tag per PII class, e.g. 'email=Personal Email,phone=' (empty: no tag); "
+            "defaults: PII Email, PII Phone, PII Person Name, PII Address, PII Card Number, "
+            "PII National ID"
+        ),
+    ] = None,
     unfinished: UnfinishedOption = "resume",
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
@@ -217,6 +229,11 @@ def extract(
         transform_options["atlan_connection"] = atlan_connection
     if openlineage_url:
         transform_options["openlineage_url"] = check_openlineage_url(openlineage_url, formats)
+    if atlan_connection_name:
+        transform_options["atlan_connection_name"] = atlan_connection_name
+    if atlan_pii_tags:
+        pii_tags(atlan_pii_tags)  # refuses an unknown class before the run starts
+        transform_options["atlan_pii_tags"] = atlan_pii_tags
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,

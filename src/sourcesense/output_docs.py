@@ -8,6 +8,7 @@ from sourcesense.extract.schemas import SCHEMAS
 from sourcesense.incremental.fingerprints import FINGERPRINT_SCHEMA, FINGERPRINTS_FILE
 from sourcesense.lineage import EDGE_SCHEMA
 from sourcesense.quality import FINDINGS_SCHEMA, PROFILE_SCHEMA
+from sourcesense.transform.atlan.conventions import ATLAN_CONVENTIONS
 
 
 def output_files() -> dict[str, pa.Schema]:
@@ -34,6 +35,7 @@ def output_markdown() -> str:
             doc = (f.metadata or {}).get(b"description", b"").decode()
             lines.append(f"| {f.name} | {f.type} | {doc} |")
     lines += ["", *OPENLINEAGE_EVENTS.strip().splitlines()]
+    lines.append(ATLAN_CONVENTIONS.rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 
