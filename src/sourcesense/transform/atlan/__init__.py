@@ -39,6 +39,8 @@ __all__ = [
 # Where each relation's entity lines are, for the next run to copy them.
 _INDEX = Path("incremental") / "atlan.lines.parquet"
 LINEAGE_STEP = "lineage"
+# Entities between two progress reports (the registry throttles them to one a second).
+PROGRESS_EVERY = 1_000
 
 
 def default_connection(run_dir: Path, manifest: dict[str, Any]) -> str:
@@ -103,9 +105,12 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     remove_stale = ctx.options.get("atlan_remove_stale") == "true"
     writer = EntityWriter(ctx.out_dir, batch, previous, remove_stale, _sync_swap(reuse, connection))
     try:
-        for relation, type_name, entity in atlan_items(ctx.run_dir, connection, reuse.keys, tags):
+        items = atlan_items(ctx.run_dir, connection, reuse.keys, tags)
+        for count, (relation, type_name, entity) in enumerate(items):
             ctx.check_stop()
             writer.add(relation, type_name, entity)
+            if count % PROGRESS_EVERY == 0:
+                ctx.progress(writer.lines.lines)
     finally:
         writer.close(ctx.run_dir / _INDEX)
         previous.close()

@@ -42,6 +42,7 @@ def transform_openlineage(ctx: TransformContext) -> TransformOutput:
             else:
                 for event in events:
                     lines.write(_EVENTS, key, json.dumps(event, ensure_ascii=False))
+            ctx.progress(lines.lines)
     finally:
         lines.close(ctx.run_dir / _INDEX)
         previous.close()
