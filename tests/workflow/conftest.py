@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ async def temporal_env(temporal_db: Path) -> AsyncIterator[WorkflowEnvironment]:
         data_converter=converter,
         ui=False,
         dev_server_extra_args=["--db-filename", str(temporal_db)],
+        # The default is 5 s, which a busy 2-core machine can miss.
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
     try:
         yield env
