@@ -3,6 +3,7 @@ materialised views and partitions; then columns, lineage processes and routines.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from sourcesense.incremental.fingerprints import relation_key
 from sourcesense.store.readers import raw
+from sourcesense.transform.atlan.columnar import Lines
 from sourcesense.transform.atlan.columns import column_items
 from sourcesense.transform.atlan.common import (
     TABLE_TYPES,
@@ -31,7 +33,9 @@ from sourcesense.transform.atlan.routines import routine_entities
 def iter_entities(run_dir: Path, connection: Connection) -> Iterator[Entity]:
     """Every entity, in parent-before-child order."""
     for _, _, found in atlan_items(run_dir, connection):
-        if found is not None:
+        if isinstance(found, Lines):
+            yield from (json.loads(line) for line in found.split())
+        elif found is not None:
             yield found
 
 

@@ -3,16 +3,20 @@ them, and PII classes as Atlan tags."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from sourcesense.errors import ConfigError
+from sourcesense.incremental.fingerprints import keep_keys, relation_key
 from sourcesense.quality.pii import PII_CLASSES
-from sourcesense.store.readers import read_rows
 
 # quality/column_profiles.parquet field -> Atlan Column attribute; min and max are typed below.
 QUALITY_ATTRIBUTES = {
@@ -39,10 +43,25 @@ DEFAULT_PII_TAGS: dict[str, str] = {
 }
 
 
-@dataclass
-class Profile:
-    attributes: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
+class ProfileFragments:
+    """Per column (`relation key\x1fcolumn`), the JSON text of its profile attributes and of
+    its PII tags inside its entity line; empty for a column without them."""
+
+    def __init__(self, keys: list[str], attributes: list[str], classes: list[str]) -> None:
+        self.keys = pa.array(keys, pa.string())
+        self._attributes = pa.array(attributes, pa.string())
+        self._classes = pa.array(classes, pa.string())
+
+    def attributes(self, columns: Any) -> Any:
+        return self._taken(columns, self._attributes)
+
+    def classifications(self, columns: Any) -> Any:
+        return self._taken(columns, self._classes)
+
+    def _taken(self, columns: Any, values: Any) -> Any:
+        if not len(self.keys):
+            return ""
+        return pc.fill_null(pc.take(values, pc.index_in(columns, value_set=self.keys)), "")
 
 
 def pii_tags(option: str | None) -> dict[str, str]:
@@ -60,18 +79,35 @@ def pii_tags(option: str | None) -> dict[str, str]:
     return tags
 
 
-def profiles(
+def profile_fragments(
     run_dir: Path, only: set[str] | None, tags: Mapping[str, str]
-) -> dict[tuple[str, ...], Profile]:
-    found: dict[tuple[str, ...], Profile] = {}
+) -> ProfileFragments:
+    """The profiles that give a column attributes or tags: Python works only on those rows
+    (a run without statistics or sampling has none)."""
     fields = ["catalog_name", "schema_name", "table_name", "column_name", "data_type",
               "null_fraction", "null_ratio", "min_value", "max_value", "pii_class",
               *QUALITY_ATTRIBUTES]  # fmt: skip
-    for row in read_rows(run_dir, "quality/column_profiles.parquet", fields, only):
-        key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
+    path = run_dir / "quality" / "column_profiles.parquet"
+    if not path.exists():
+        return ProfileFragments([], [], [])
+    table = pq.read_table(path, columns=fields)
+    if only is not None:
+        table = keep_keys(table, only)
+    valued: Any = pc.is_valid(table.column(fields[5]))
+    for name in fields[6:]:
+        valued = pc.or_(valued, pc.is_valid(table.column(name)))
+    table = table.filter(valued)
+    found: dict[str, tuple[str, str]] = {}  # the last row of a column wins, as in a dict
+    for row in table.to_pylist():
+        key = relation_key(row["catalog_name"], row["schema_name"], row["table_name"])
         tag = tags.get(row["pii_class"] or "")
-        found[key] = Profile(profile_attributes(row), [tag] if tag else [])
-    return found
+        attributes = json.dumps(profile_attributes(row), ensure_ascii=False)[1:-1]
+        classes = json.dumps([{"typeName": tag}], ensure_ascii=False) if tag else ""
+        found[f"{key}\x1f{row['column_name']}"] = (
+            f", {attributes}" if attributes else "",
+            f', "classifications": {classes}' if classes else "",
+        )
+    return ProfileFragments(list(found), *([part[i] for part in found.values()] for i in (0, 1)))
 
 
 def profile_attributes(row: dict[str, Any]) -> dict[str, Any]:
