@@ -4,6 +4,7 @@ work per column."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def _relation_parts(
     parent_qn = f"{ctx['schemaQualifiedName']}/{own_table}"
     qn_prefix = json.dumps(parent_qn + "/", ensure_ascii=False)[:-1]
     head = f', "qualifiedName": {qn_prefix}'
-    shared = json.dumps(base | ctx, ensure_ascii=False)[1:-1]
+    shared = _shared(json.dumps(base, ensure_ascii=False), connection, catalog, schema)
     name_key = "viewName" if type_name in ("View", "MaterialisedView") else "tableName"
     after = {
         name_key: table if type_name == "TablePartition" else own_table,
@@ -94,6 +95,13 @@ def _relation_parts(
         COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
     }
     return head, '", ' + shared, ", " + json.dumps(after, ensure_ascii=False)[1:-1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared(base: str, connection: str, catalog: str, schema: str) -> str:
+    """The connection, sync, database and schema attributes: one text per schema."""
+    ctx = context(connection, catalog, schema)
+    return json.dumps(json.loads(base) | ctx, ensure_ascii=False)[1:-1]
 
 
 def column_items(
