@@ -29,6 +29,14 @@ from sourcesense.transform.atlan.common import (
 from sourcesense.transform.atlan.processes import process_items
 from sourcesense.transform.atlan.routines import routine_entities
 
+# What the entities of relations, their columns and their processes read (the others, such as
+# privileges, would only take memory: a Python object per field and relation).
+RELATION_FIELDS = [
+    "catalog_name", "schema_name", "table_name", "kind", "is_partition", "comment",
+    "column_count", "row_estimate", "size_bytes", "owner", "partition_strategy",
+    "partition_count", "parent_schema", "parent_table", "partition_bound", "definition",
+]  # fmt: skip
+
 
 def iter_entities(run_dir: Path, connection: Connection) -> Iterator[Entity]:
     """Every entity, in parent-before-child order."""
@@ -48,7 +56,7 @@ def atlan_items(
     previous run."""
     base = connection.base()
     qn = connection.qualified_name
-    relations = raw(run_dir, "relations")
+    relations = raw(run_dir, "relations", RELATION_FIELDS)
     schemas = raw(run_dir, "schemas")
     schema_count = Counter(schema["catalog_name"] for schema in schemas)
     for db in raw(run_dir, "databases"):

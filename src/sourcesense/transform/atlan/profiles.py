@@ -90,24 +90,34 @@ def profile_fragments(
     path = run_dir / "quality" / "column_profiles.parquet"
     if not path.exists():
         return ProfileFragments([], [], [])
-    table = pq.read_table(path, columns=fields)
-    if only is not None:
-        table = keep_keys(table, only)
-    valued: Any = pc.is_valid(table.column(fields[5]))
-    for name in fields[6:]:
-        valued = pc.or_(valued, pc.is_valid(table.column(name)))
-    table = table.filter(valued)
     found: dict[str, tuple[str, str]] = {}  # the last row of a column wins, as in a dict
-    for row in table.to_pylist():
-        key = relation_key(row["catalog_name"], row["schema_name"], row["table_name"])
-        tag = tags.get(row["pii_class"] or "")
-        attributes = json.dumps(profile_attributes(row), ensure_ascii=False)[1:-1]
-        classes = json.dumps([{"typeName": tag}], ensure_ascii=False) if tag else ""
-        found[f"{key}\x1f{row['column_name']}"] = (
-            f", {attributes}" if attributes else "",
-            f', "classifications": {classes}' if classes else "",
-        )
+    # A record batch at a time: on a catalog without profiling, nothing but nulls to skip.
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=50_000, columns=fields):
+        table = pa.Table.from_batches([batch])
+        if only is not None:
+            table = keep_keys(table, only)
+        valued: Any = pc.is_valid(table.column(fields[5]))
+        for name in fields[6:]:
+            valued = pc.or_(valued, pc.is_valid(table.column(name)))
+        for row in table.filter(valued).to_pylist():
+            found[_column_key(row)] = _fragments(row, tags)
     return ProfileFragments(list(found), *([part[i] for part in found.values()] for i in (0, 1)))
+
+
+def _column_key(row: dict[str, Any]) -> str:
+    key = relation_key(row["catalog_name"], row["schema_name"], row["table_name"])
+    return f"{key}\x1f{row['column_name']}"
+
+
+def _fragments(row: dict[str, Any], tags: Mapping[str, str]) -> tuple[str, str]:
+    """The JSON text of a profile's attributes and of its PII tag inside a Column line."""
+    tag = tags.get(row["pii_class"] or "")
+    attributes = json.dumps(profile_attributes(row), ensure_ascii=False)[1:-1]
+    classes = json.dumps([{"typeName": tag}], ensure_ascii=False) if tag else ""
+    return (
+        f", {attributes}" if attributes else "",
+        f', "classifications": {classes}' if classes else "",
+    )
 
 
 def profile_attributes(row: dict[str, Any]) -> dict[str, Any]:
