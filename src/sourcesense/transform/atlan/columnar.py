@@ -9,6 +9,7 @@ entity() leaves out None.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -97,3 +98,30 @@ def runs_of(
         (relation_keys[owner], end - start, blob[offsets[n] : offsets[n + 1]])
         for n, (owner, start, end) in enumerate(zip(owners, starts, starts[1:], strict=False))
     ]
+
+
+def floats(values: Any) -> Any:
+    """Doubles as json.dumps writes them (Python's repr). Arrow prints the same shortest digits
+    but lays some out differently (3 for 3.0, 1e-7 for 1e-07, 0.00001 for 1e-05): its text is
+    kept where the layouts agree (fixed notation between 1e-4 and 1e16), and Python formats
+    the few others."""
+    values = whole_array(values)
+    text = pc.cast(values, pa.string())
+    absolute = pc.abs(values)
+    fixed: Any = pc.and_(
+        pc.invert(pc.match_substring(text, "e")),
+        pc.and_(pc.greater_equal(absolute, pa.scalar(1e-4)), pc.less(absolute, pa.scalar(1e16))),
+    )
+    fixed = pc.fill_null(fixed, pa.scalar(False))
+    whole = pc.and_(fixed, pc.invert(pc.match_substring(text, ".")))
+    text = pc.if_else(whole, join([text, ".0"]), text)
+    others = pc.and_(pc.is_valid(values), pc.invert(fixed))
+    if not pc.any(others).as_py():
+        return text
+    found = [json.dumps(value) for value in pc.filter(values, others).to_pylist()]
+    return pc.replace_with_mask(text, others, pa.array(found, pa.string()))
+
+
+def whole_array(values: Any) -> Any:
+    """One Array of a ChunkedArray (replace_with_mask takes no chunked mask)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values

@@ -182,6 +182,7 @@ class _Builder:
     ) -> list[tuple[str, int, bytes]]:
         names = batch.column("column_name")
         full = join([pc.take(pa.array(fragments.keys, pa.string()), index), "\x1f", names])
+        profile = self.profiles.parts(full)
         parts = [
             '{"typeName": "Column", "attributes": {"name": ', quoted(names),
             pc.take(fragments.head, index), escaped(names), pc.take(fragments.middle, index),
@@ -195,7 +196,7 @@ class _Builder:
             optional("precision", number(batch.column("numeric_precision"))),
             optional("numericScale", number(batch.column("numeric_scale"))),
             pc.take(fragments.tail, index),
-            self.profiles.attributes(full), "}", self.profiles.classifications(full), "}\n",
+            profile[0], "}", profile[1], "}\n",
         ]  # fmt: skip
         return runs_of(join(parts), index, fragments.keys)
 

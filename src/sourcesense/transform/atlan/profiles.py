@@ -3,7 +3,6 @@ them, and PII classes as Atlan tags."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -15,8 +14,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sourcesense.errors import ConfigError
-from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.incremental.fingerprints import keep_keys
 from sourcesense.quality.pii import PII_CLASSES
+from sourcesense.transform.atlan.profile_columns import batch_fragments
 
 # quality/column_profiles.parquet field -> Atlan Column attribute; min and max are typed below.
 QUALITY_ATTRIBUTES = {
@@ -47,21 +47,18 @@ class ProfileFragments:
     """Per column (`relation key\x1fcolumn`), the JSON text of its profile attributes and of
     its PII tags inside its entity line; empty for a column without them."""
 
-    def __init__(self, keys: list[str], attributes: list[str], classes: list[str]) -> None:
-        self.keys = pa.array(keys, pa.string())
-        self._attributes = pa.array(attributes, pa.string())
-        self._classes = pa.array(classes, pa.string())
+    def __init__(self, keys: Any, attributes: Any, classes: Any) -> None:
+        self.keys, self._attributes, self._classes = keys, attributes, classes
 
-    def attributes(self, columns: Any) -> Any:
-        return self._taken(columns, self._attributes)
-
-    def classifications(self, columns: Any) -> Any:
-        return self._taken(columns, self._classes)
-
-    def _taken(self, columns: Any, values: Any) -> Any:
+    def parts(self, columns: Any) -> tuple[Any, Any]:
+        """(attributes text, classifications text) of each column: one lookup for both."""
         if not len(self.keys):
-            return ""
-        return pc.fill_null(pc.take(values, pc.index_in(columns, value_set=self.keys)), "")
+            return "", ""
+        found = pc.index_in(columns, value_set=self.keys)
+        return (
+            pc.fill_null(pc.take(self._attributes, found), ""),
+            pc.fill_null(pc.take(self._classes, found), ""),
+        )
 
 
 def pii_tags(option: str | None) -> dict[str, str]:
@@ -90,7 +87,7 @@ def profile_fragments(
     path = run_dir / "quality" / "column_profiles.parquet"
     if not path.exists():
         return ProfileFragments([], [], [])
-    found: dict[str, tuple[str, str]] = {}  # the last row of a column wins, as in a dict
+    found: list[tuple[Any, Any, Any]] = []
     # A record batch at a time: on a catalog without profiling, nothing but nulls to skip.
     for batch in pq.ParquetFile(path).iter_batches(batch_size=50_000, columns=fields):
         table = pa.Table.from_batches([batch])
@@ -99,25 +96,20 @@ def profile_fragments(
         valued: Any = pc.is_valid(table.column(fields[5]))
         for name in fields[6:]:
             valued = pc.or_(valued, pc.is_valid(table.column(name)))
-        for row in table.filter(valued).to_pylist():
-            found[_column_key(row)] = _fragments(row, tags)
-    return ProfileFragments(list(found), *([part[i] for part in found.values()] for i in (0, 1)))
-
-
-def _column_key(row: dict[str, Any]) -> str:
-    key = relation_key(row["catalog_name"], row["schema_name"], row["table_name"])
-    return f"{key}\x1f{row['column_name']}"
-
-
-def _fragments(row: dict[str, Any], tags: Mapping[str, str]) -> tuple[str, str]:
-    """The JSON text of a profile's attributes and of its PII tag inside a Column line."""
-    tag = tags.get(row["pii_class"] or "")
-    attributes = json.dumps(profile_attributes(row), ensure_ascii=False)[1:-1]
-    classes = json.dumps([{"typeName": tag}], ensure_ascii=False) if tag else ""
-    return (
-        f", {attributes}" if attributes else "",
-        f', "classifications": {classes}' if classes else "",
+        table = table.filter(valued)
+        if table.num_rows:
+            found.append(batch_fragments(table, QUALITY_ATTRIBUTES, NUMERIC_TYPE.pattern, tags))
+    if not found:
+        return ProfileFragments(pa.array([], pa.string()), None, None)
+    # Reversed: index_in finds a column's first row, and the last one wins, as it did in a dict.
+    keys, attributes, classes = (
+        pa.concat_arrays([_array(f[i]) for f in found])[::-1] for i in range(3)
     )
+    return ProfileFragments(keys, attributes, classes)
+
+
+def _array(values: Any) -> Any:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def profile_attributes(row: dict[str, Any]) -> dict[str, Any]:
