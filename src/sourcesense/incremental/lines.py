@@ -25,6 +25,7 @@ _FIELDS: list[tuple[str, pa.DataType]] = [
     ("length", pa.int64()), ("lines", pa.int64()),
 ]  # fmt: skip
 INDEX_SCHEMA: pa.Schema = pa.schema(_FIELDS)
+_BUFFER = 1 << 20
 
 
 @dataclass
@@ -77,7 +78,9 @@ class LineFiles:
         if file not in self.handles:
             path = self.folder / file
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.handles[file] = path.open("wb")
+            # A large buffer: lines come a relation at a time, each run below 8 KiB or not,
+            # and a write call per run costs more than the copy.
+            self.handles[file] = path.open("wb", buffering=_BUFFER)
         return self.handles[file]
 
 

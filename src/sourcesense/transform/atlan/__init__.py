@@ -106,11 +106,13 @@ def transform_atlan(ctx: TransformContext) -> TransformOutput:
     writer = EntityWriter(ctx.out_dir, batch, previous, remove_stale, _sync_swap(reuse, connection))
     try:
         items = atlan_items(ctx.run_dir, connection, reuse.keys, tags)
-        for count, (relation, type_name, entity) in enumerate(items):
+        reported = -PROGRESS_EVERY
+        for relation, type_name, entity in items:
             ctx.check_stop()
             writer.add(relation, type_name, entity)
-            if count % PROGRESS_EVERY == 0:
-                ctx.progress(writer.lines.lines)
+            if writer.lines.lines - reported >= PROGRESS_EVERY:
+                reported = writer.lines.lines
+                ctx.progress(reported)
     finally:
         writer.close(ctx.run_dir / _INDEX)
         previous.close()

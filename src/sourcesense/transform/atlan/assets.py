@@ -3,6 +3,7 @@ materialised views and partitions; then columns, lineage processes and routines.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from sourcesense.incremental.fingerprints import relation_key
 from sourcesense.store.readers import raw
+from sourcesense.transform.atlan.columnar import Lines
 from sourcesense.transform.atlan.columns import column_items
 from sourcesense.transform.atlan.common import (
     TABLE_TYPES,
@@ -27,11 +29,21 @@ from sourcesense.transform.atlan.common import (
 from sourcesense.transform.atlan.processes import process_items
 from sourcesense.transform.atlan.routines import routine_entities
 
+# What the entities of relations, their columns and their processes read (the others, such as
+# privileges, would only take memory: a Python object per field and relation).
+RELATION_FIELDS = [
+    "catalog_name", "schema_name", "table_name", "kind", "is_partition", "comment",
+    "column_count", "row_estimate", "size_bytes", "owner", "partition_strategy",
+    "partition_count", "parent_schema", "parent_table", "partition_bound", "definition",
+]  # fmt: skip
+
 
 def iter_entities(run_dir: Path, connection: Connection) -> Iterator[Entity]:
     """Every entity, in parent-before-child order."""
     for _, _, found in atlan_items(run_dir, connection):
-        if found is not None:
+        if isinstance(found, Lines):
+            yield from (json.loads(line) for line in found.split())
+        elif found is not None:
             yield found
 
 
@@ -44,7 +56,7 @@ def atlan_items(
     previous run."""
     base = connection.base()
     qn = connection.qualified_name
-    relations = raw(run_dir, "relations")
+    relations = raw(run_dir, "relations", RELATION_FIELDS)
     schemas = raw(run_dir, "schemas")
     schema_count = Counter(schema["catalog_name"] for schema in schemas)
     for db in raw(run_dir, "databases"):

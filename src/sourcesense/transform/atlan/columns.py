@@ -1,28 +1,41 @@
-"""Column entities, under their table, view, materialised view or partition."""
+"""Column entities, under their table, view, materialised view or partition, built by Arrow
+a record batch at a time (columnar.py): the bulk of a catalog's entities, with no Python
+work per column."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sourcesense.incremental.fingerprints import keep_keys, relation_key
-from sourcesense.store.readers import read_rows
+from sourcesense.incremental.fingerprints import keep_keys, key_column, relation_key
+from sourcesense.transform.atlan.columnar import (
+    Lines,
+    boolean,
+    escaped,
+    join,
+    number,
+    optional,
+    quoted,
+    runs_of,
+)  # fmt: skip
 from sourcesense.transform.atlan.common import (
     TABLE_TYPES,
-    Entity,
     Item,
     Relation,
     RelationName,
     context,
-    entity,
     ref,
     root_table,
 )  # fmt: skip
-from sourcesense.transform.atlan.profiles import Profile, profiles
+from sourcesense.transform.atlan.profiles import profile_fragments
 
 COLUMN_PARENT = {
     "Table": "table",
@@ -34,6 +47,61 @@ COLUMN_FIELDS = [
     "catalog_name", "schema_name", "table_name", "column_name", "ordinal", "data_type",
     "is_nullable", "max_length", "numeric_precision", "numeric_scale", "comment",
 ]  # fmt: skip
+BATCH_ROWS = 10_000
+
+
+@dataclass
+class _Fragments:
+    """Per relation (by index): its key, and the JSON text before and after a column's own
+    attributes."""
+
+    keys: list[str]
+    head: Any  # `, "qualifiedName": "<parent qn>/` (the column name follows)
+    middle: Any  # `", ` and the connection, sync, database and schema attributes
+    tail: Any  # from `, "tableName": ...` to the parent reference
+
+    @classmethod
+    def of(
+        cls, names: list[RelationName], parents: dict[RelationName, tuple[str, RelationName]],
+        connection: str, base: dict[str, Any],
+    ) -> _Fragments:  # fmt: skip
+        keys, head, middle, tail = [], [], [], []
+        for name in names:
+            keys.append(relation_key(*name))
+            parts = _relation_parts(name, parents[name], connection, base)
+            head.append(parts[0])
+            middle.append(parts[1])
+            tail.append(parts[2])
+        return cls(keys, *(pa.array(found, pa.string()) for found in (head, middle, tail)))
+
+
+def _relation_parts(
+    name: RelationName, parent: tuple[str, RelationName], connection: str, base: dict[str, Any]
+) -> tuple[str, str, str]:
+    """What json.dumps writes around a column's own attributes, for the columns of `name`."""
+    type_name, (_, table_schema, table) = parent
+    catalog, schema, own_table = name
+    ctx = context(connection, catalog, schema)
+    parent_qn = f"{ctx['schemaQualifiedName']}/{own_table}"
+    qn_prefix = json.dumps(parent_qn + "/", ensure_ascii=False)[:-1]
+    head = f', "qualifiedName": {qn_prefix}'
+    shared = _shared(json.dumps(base, ensure_ascii=False), connection, catalog, schema)
+    name_key = "viewName" if type_name in ("View", "MaterialisedView") else "tableName"
+    after = {
+        name_key: table if type_name == "TablePartition" else own_table,
+        name_key.replace("Name", "QualifiedName"): (
+            f"{ctx['databaseQualifiedName']}/{table_schema}/{table}"
+        ),
+        COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
+    }
+    return head, '", ' + shared, ", " + json.dumps(after, ensure_ascii=False)[1:-1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared(base: str, connection: str, catalog: str, schema: str) -> str:
+    """The connection, sync, database and schema attributes: one text per schema."""
+    ctx = context(connection, catalog, schema)
+    return json.dumps(json.loads(base) | ctx, ensure_ascii=False)[1:-1]
 
 
 def column_items(
@@ -45,54 +113,92 @@ def column_items(
     reused relation's columns are copied where that order puts them, so the file reads as if
     every column were built anew."""
     parents = _parents(relations)
-    order = [relation_key(*key) for key, (kind, _) in parents.items() if kind != "TablePartition"]
+    order = [key for key, (kind, _) in parents.items() if kind != "TablePartition"]
     partitions = [key for key, (kind, _) in parents.items() if kind == "TablePartition"]
     wanted = {relation_key(*key) for key in parents} - reused
     only = wanted if reused else None
-    position = {key: index for index, key in enumerate(order)}
-    primary, foreign = _key_columns(run_dir, only)
-    found = profiles(run_dir, only, pii_tags)
-
-    def build(col: dict[str, Any], key: RelationName) -> Entity:
-        full = (*key, col["column_name"])
-        keys = (full in primary, full in foreign)
-        return _column_entity(col, connection, base, parents[key], keys, found.get(full, Profile()))
-
+    builder = _Builder(run_dir, only, pii_tags)
+    fragments = _Fragments.of(order, parents, connection, base)
+    position = {key: number_ for number_, key in enumerate(fragments.keys)}
     copied = 0  # relations before this position have had their reused columns copied
-    for col in batched_rows(run_dir / "raw" / "columns.parquet", COLUMN_FIELDS, only):
-        key = (col["catalog_name"], col["schema_name"], col["table_name"])
-        here = position[relation_key(*key)]
-        for earlier in order[copied:here]:
-            if earlier in reused:
-                yield earlier, "Column", None
-        copied = max(copied, here + 1)
-        yield relation_key(*key), "Column", build(col, key)
-    for rest in order[copied:]:
+    for batch in _batches(run_dir / "raw" / "columns.parquet", only):
+        index = pc.index_in(key_column(batch), value_set=pa.array(fragments.keys, pa.string()))
+        for run in builder.runs(batch, index, fragments):
+            here = position[run[0]]
+            for earlier in fragments.keys[copied:here]:
+                if earlier in reused:
+                    yield earlier, "Column", None
+            copied = max(copied, here + 1)
+            yield run[0], "Column", Lines([run])
+    for rest in fragments.keys[copied:]:
         if rest in reused:
             yield rest, "Column", None
-    yield from _partition_columns(run_dir, partitions, parents, reused, build)
+    yield from _partition_columns(run_dir, partitions, parents, reused, builder, connection, base)
 
 
 def _partition_columns(
     run_dir: Path, partitions: list[RelationName],
     parents: dict[RelationName, tuple[str, RelationName]], reused: frozenset[str],
-    build: Callable[[dict[str, Any], RelationName], Entity],
+    builder: _Builder, connection: str, base: dict[str, Any],
 ) -> Iterator[Item]:  # fmt: skip
     """Each partition's columns: its partitioned table's, under the partition."""
-    keys = {partition: relation_key(*partition) for partition in partitions}
-    roots = {relation_key(*parents[p][1]) for p in partitions if keys[p] not in reused}
-    by_root: dict[RelationName, list[dict[str, Any]]] = {}
+    built = [p for p in partitions if relation_key(*p) not in reused]
+    roots = sorted({relation_key(*parents[p][1]) for p in built})
+    lines: dict[str, tuple[str, int, bytes]] = {}
     if roots:
-        for col in batched_rows(run_dir / "raw" / "columns.parquet", COLUMN_FIELDS, roots):
-            key = (col["catalog_name"], col["schema_name"], col["table_name"])
-            by_root.setdefault(key, []).append(col)
+        table = pa.concat_tables(_batches(run_dir / "raw" / "columns.parquet", set(roots)))
+        root_of = pc.index_in(key_column(table), value_set=pa.array(roots, pa.string()))
+        root_rows = [
+            pc.indices_nonzero(pc.equal(root_of, pa.scalar(n, pa.int32())))
+            for n in range(len(roots))
+        ]
+        take, owner = [], []
+        for number_, partition in enumerate(built):
+            rows = root_rows[roots.index(relation_key(*parents[partition][1]))]
+            take.append(rows)
+            owner.append(pa.repeat(pa.scalar(number_, pa.int64()), len(rows)))
+        fragments = _Fragments.of(built, parents, connection, base)
+        if sum(len(rows) for rows in take):
+            rows_taken = table.take(pa.concat_arrays(take))
+            index = pa.concat_arrays(owner)
+            lines = {run[0]: run for run in builder.runs(rows_taken, index, fragments)}
     for partition in partitions:
-        if keys[partition] in reused:
-            yield keys[partition], "Column", None
-            continue
-        for col in by_root.get(parents[partition][1], []):
-            mine = col | {"schema_name": partition[1], "table_name": partition[2]}
-            yield keys[partition], "Column", build(mine, partition)
+        key = relation_key(*partition)
+        if key in reused:
+            yield key, "Column", None
+        elif key in lines:
+            yield key, "Column", Lines([lines[key]])
+
+
+class _Builder:
+    """Column lines of record batches, with the key flags and profiles of the run."""
+
+    def __init__(self, run_dir: Path, only: set[str] | None, pii_tags: Mapping[str, str]) -> None:
+        self.primary, self.foreign = _key_columns(run_dir, only)
+        self.profiles = profile_fragments(run_dir, only, pii_tags)
+
+    def runs(
+        self, batch: pa.Table, index: Any, fragments: _Fragments
+    ) -> list[tuple[str, int, bytes]]:
+        names = batch.column("column_name")
+        full = join([pc.take(pa.array(fragments.keys, pa.string()), index), "\x1f", names])
+        profile = self.profiles.parts(full)
+        parts = [
+            '{"typeName": "Column", "attributes": {"name": ', quoted(names),
+            pc.take(fragments.head, index), escaped(names), pc.take(fragments.middle, index),
+            optional("description", quoted(batch.column("comment"))),
+            optional("dataType", quoted(batch.column("data_type"))),
+            optional("order", number(batch.column("ordinal"))),
+            optional("isNullable", boolean(batch.column("is_nullable"))),
+            ', "isPrimary": ', boolean(pc.is_in(full, value_set=self.primary)),
+            ', "isForeign": ', boolean(pc.is_in(full, value_set=self.foreign)),
+            optional("maxLength", number(batch.column("max_length"))),
+            optional("precision", number(batch.column("numeric_precision"))),
+            optional("numericScale", number(batch.column("numeric_scale"))),
+            pc.take(fragments.tail, index),
+            profile[0], "}", profile[1], "}\n",
+        ]  # fmt: skip
+        return runs_of(join(parts), index, fragments.keys)
 
 
 def _parents(relations: list[Relation]) -> dict[RelationName, tuple[str, RelationName]]:
@@ -108,62 +214,29 @@ def _parents(relations: list[Relation]) -> dict[RelationName, tuple[str, Relatio
     return found
 
 
-def _column_entity(
-    col: dict[str, Any], connection: str, base: dict[str, Any],
-    parent: tuple[str, RelationName], keys: tuple[bool, bool], profile: Profile,
-) -> Entity:  # fmt: skip
-    type_name, (_, table_schema, table) = parent
-    ctx = context(connection, col["catalog_name"], col["schema_name"])
-    parent_qn = f"{ctx['schemaQualifiedName']}/{col['table_name']}"
-    name_key = "viewName" if type_name in ("View", "MaterialisedView") else "tableName"
-    attributes = (
-        ctx
-        | {
-            "description": col["comment"],
-            "dataType": col["data_type"],
-            "order": col["ordinal"],
-            "isNullable": col["is_nullable"],
-            "isPrimary": keys[0],
-            "isForeign": keys[1],
-            "maxLength": col["max_length"],
-            "precision": col["numeric_precision"],
-            "numericScale": col["numeric_scale"],
-            name_key: table if type_name == "TablePartition" else col["table_name"],
-            name_key.replace("Name", "QualifiedName"): (
-                f"{ctx['databaseQualifiedName']}/{table_schema}/{table}"
-            ),
-            COLUMN_PARENT[type_name]: ref(type_name, parent_qn),
-        }
-        | profile.attributes
-    )
-    found = entity("Column", col["column_name"], f"{parent_qn}/{col['column_name']}", base,
-                   **attributes)  # fmt: skip
-    if profile.tags:
-        found["classifications"] = [{"typeName": tag} for tag in profile.tags]
-    return found
-
-
-def _key_columns(
-    run_dir: Path, only: set[str] | None
-) -> tuple[set[tuple[str, ...]], set[tuple[str, ...]]]:
-    primary: set[tuple[str, ...]] = set()
-    foreign: set[tuple[str, ...]] = set()
+def _key_columns(run_dir: Path, only: set[str] | None) -> tuple[Any, Any]:
+    """The columns of primary keys and of foreign keys, as `relation key\x1fcolumn`."""
+    path = run_dir / "raw" / "constraints.parquet"
+    if not path.exists():
+        return pa.array([], pa.string()), pa.array([], pa.string())
     fields = ["catalog_name", "schema_name", "table_name", "constraint_type", "columns"]
-    for con in read_rows(run_dir, "raw/constraints.parquet", fields, only):
-        target = primary if con["constraint_type"] == "primary_key" else foreign
-        if con["constraint_type"] in ("primary_key", "foreign_key"):
-            for column in con["columns"]:
-                target.add((con["catalog_name"], con["schema_name"], con["table_name"], column))
-    return primary, foreign
+    table = pq.read_table(path, columns=fields)
+    if only is not None:
+        table = keep_keys(table, only)
+    found = []
+    for kind in ("primary_key", "foreign_key"):
+        these = table.filter(pc.equal(table.column("constraint_type"), pa.scalar(kind)))
+        columns = these.column("columns").combine_chunks()
+        keys = pc.take(key_column(these), pc.list_parent_indices(columns))
+        found.append(pc.unique(join([keys, "\x1f", pc.list_flatten(columns)])))
+    return found[0], found[1]
 
 
-def batched_rows(
-    path: Path, columns: list[str], only: set[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Rows of a Parquet file, a record batch at a time: bounded memory on any catalog. With
-    `only`, just the rows of those relations."""
+def _batches(path: Path, only: set[str] | None) -> Iterator[pa.Table]:
+    """Record batches of a Parquet file (bounded memory on any catalog); with `only`, just
+    the rows of those relations."""
     if not path.exists():
         return
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000, columns=columns):
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=COLUMN_FIELDS):
         table = pa.Table.from_batches([batch])
-        yield from (table if only is None else keep_keys(table, only)).to_pylist()
+        yield table if only is None else keep_keys(table, only)

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sourcesense.transform.atlan.columnar import Lines
+
 Entity = dict[str, Any]
-# (relation key or None, typeName, the entity or None to copy the previous run's)
-Item = tuple[str | None, str, Entity | None]
+# (relation key or None, typeName, the entity, its lines already encoded, or None to copy the
+# previous run's)
+Item = tuple[str | None, str, Entity | Lines | None]
 
 TABLE_TYPES = {
     "table": "Table",

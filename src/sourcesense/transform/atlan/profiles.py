@@ -6,13 +6,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from sourcesense.errors import ConfigError
+from sourcesense.incremental.fingerprints import keep_keys
 from sourcesense.quality.pii import PII_CLASSES
-from sourcesense.store.readers import read_rows
+from sourcesense.transform.atlan.profile_columns import batch_fragments
 
 # quality/column_profiles.parquet field -> Atlan Column attribute; min and max are typed below.
 QUALITY_ATTRIBUTES = {
@@ -39,10 +43,22 @@ DEFAULT_PII_TAGS: dict[str, str] = {
 }
 
 
-@dataclass
-class Profile:
-    attributes: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
+class ProfileFragments:
+    """Per column (`relation key\x1fcolumn`), the JSON text of its profile attributes and of
+    its PII tags inside its entity line; empty for a column without them."""
+
+    def __init__(self, keys: Any, attributes: Any, classes: Any) -> None:
+        self.keys, self._attributes, self._classes = keys, attributes, classes
+
+    def parts(self, columns: Any) -> tuple[Any, Any]:
+        """(attributes text, classifications text) of each column: one lookup for both."""
+        if not len(self.keys):
+            return "", ""
+        found = pc.index_in(columns, value_set=self.keys)
+        return (
+            pc.fill_null(pc.take(self._attributes, found), ""),
+            pc.fill_null(pc.take(self._classes, found), ""),
+        )
 
 
 def pii_tags(option: str | None) -> dict[str, str]:
@@ -60,18 +76,40 @@ def pii_tags(option: str | None) -> dict[str, str]:
     return tags
 
 
-def profiles(
+def profile_fragments(
     run_dir: Path, only: set[str] | None, tags: Mapping[str, str]
-) -> dict[tuple[str, ...], Profile]:
-    found: dict[tuple[str, ...], Profile] = {}
+) -> ProfileFragments:
+    """The profiles that give a column attributes or tags: Python works only on those rows
+    (a run without statistics or sampling has none)."""
     fields = ["catalog_name", "schema_name", "table_name", "column_name", "data_type",
               "null_fraction", "null_ratio", "min_value", "max_value", "pii_class",
               *QUALITY_ATTRIBUTES]  # fmt: skip
-    for row in read_rows(run_dir, "quality/column_profiles.parquet", fields, only):
-        key = (row["catalog_name"], row["schema_name"], row["table_name"], row["column_name"])
-        tag = tags.get(row["pii_class"] or "")
-        found[key] = Profile(profile_attributes(row), [tag] if tag else [])
-    return found
+    path = run_dir / "quality" / "column_profiles.parquet"
+    if not path.exists():
+        return ProfileFragments([], [], [])
+    found: list[tuple[Any, Any, Any]] = []
+    # A record batch at a time: on a catalog without profiling, nothing but nulls to skip.
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=50_000, columns=fields):
+        table = pa.Table.from_batches([batch])
+        if only is not None:
+            table = keep_keys(table, only)
+        valued: Any = pc.is_valid(table.column(fields[5]))
+        for name in fields[6:]:
+            valued = pc.or_(valued, pc.is_valid(table.column(name)))
+        table = table.filter(valued)
+        if table.num_rows:
+            found.append(batch_fragments(table, QUALITY_ATTRIBUTES, NUMERIC_TYPE.pattern, tags))
+    if not found:
+        return ProfileFragments(pa.array([], pa.string()), None, None)
+    # Reversed: index_in finds a column's first row, and the last one wins, as it did in a dict.
+    keys, attributes, classes = (
+        pa.concat_arrays([_array(f[i]) for f in found])[::-1] for i in range(3)
+    )
+    return ProfileFragments(keys, attributes, classes)
+
+
+def _array(values: Any) -> Any:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def profile_attributes(row: dict[str, Any]) -> dict[str, Any]:

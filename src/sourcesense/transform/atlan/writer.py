@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from sourcesense.incremental.lines import LineFiles, PreviousLines
+from sourcesense.transform.atlan.columnar import Lines
 from sourcesense.transform.atlan.common import Entity
 
 
@@ -31,8 +32,11 @@ class EntityWriter:
     def files(self) -> int:
         return len(self.lines.files()) + self.batches
 
-    def add(self, relation: str | None, type_name: str, entity: Entity | None) -> None:
+    def add(self, relation: str | None, type_name: str, entity: Entity | Lines | None) -> None:
         file = f"{type_name}/entities.json"
+        if isinstance(entity, Lines):
+            self._add_lines(file, type_name, entity)
+            return
         if entity is None:
             assert relation is not None
             for count, found in self.previous.take(file, relation):
@@ -45,6 +49,14 @@ class EntityWriter:
         line = json.dumps(entity, ensure_ascii=False)
         self.lines.write(file, relation, line)
         self._remember(type_name, line, entity)
+
+    def _add_lines(self, file: str, type_name: str, lines: Lines) -> None:
+        """Lines built by Arrow: written a relation's run at a time."""
+        for relation, count, data in lines.runs:
+            self.lines.copy(file, relation, count, data)
+        if self.batch_size > 0 or self.names is not None:
+            for line in lines.split():
+                self._remember(type_name, line, None)
 
     def _resynced(self, data: bytes) -> bytes:
         old, new = self.sync
