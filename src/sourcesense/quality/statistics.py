@@ -46,6 +46,9 @@ class TableInfo:
 
 _NAMES = ["catalog_name", "schema_name", "table_name"]
 NEEDED = {
+    "relations": [*_NAMES, "oid", "kind", "is_partition", "is_populated", "readable",
+                  "row_estimate", "live_tuples", "dead_tuples", "last_analyze",
+                  "last_autoanalyze"],
     "columns": [*_NAMES, "column_name", "ordinal", "data_type", "base_type", "type_kind"],
     "column_stats": [*_NAMES, "column_name", "inherited", "null_fraction", "n_distinct",
                      "avg_width"],
