@@ -69,7 +69,7 @@ class RawData:
     sequences: list[dict[str, Any]]
     # The files as read, for the columnar statistics: `columns` and `column_stats` above then
     # hold only what the findings need (the columns sequences own; no statistics).
-    arrow: dict[str, pa.Table] = field(default_factory=dict)
+    arrow: dict[str, pa.Table] = field(default_factory=dict, init=False)
 
 
 def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -> RawData:
@@ -96,15 +96,16 @@ def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -
     if only is not None:
         arrow = {kind: found if kind == "sequences" else keep_keys(found, only)
                  for kind, found in arrow.items()}  # fmt: skip
-    return RawData(
+    data = RawData(
         relations=_rows(arrow.get("relations")),
         columns=owned,
         column_stats=[],
         constraints=_rows(arrow.get("constraints")),
         indexes=_rows(arrow.get("indexes")),
         sequences=sequences,
-        arrow=arrow,
     )
+    data.arrow = arrow
+    return data
 
 
 def _rows(found: pa.Table | None) -> list[dict[str, Any]]:
