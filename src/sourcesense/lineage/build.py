@@ -47,10 +47,7 @@ def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
         kind: _read_raw(run_dir, kind, warnings, changed)
         for kind in ("relations", "view_dependencies", "constraints")
     }
-    needed = None
-    if changed is not None:
-        needed = changed | {_source_key(row) for row in raw["view_dependencies"]}
-    columns = _read_raw(run_dir, "columns", warnings, needed)
+    columns = _read_raw(run_dir, "columns", warnings, _needed_columns(raw, changed))
     edges, unclean = _all_view_edges(raw["relations"], columns, raw["view_dependencies"], warnings)
     for fk in raw["constraints"]:
         found, fk_warnings = foreign_key_edges([fk])
@@ -63,6 +60,18 @@ def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
     write_edges(run_dir, edges)
     commit(run_dir, reuse, {str(EDGES_FILE): run_dir / EDGES_FILE}, unclean)
     return warnings
+
+
+def _needed_columns(raw: dict[str, list[dict[str, Any]]], changed: set[str] | None) -> set[str]:
+    """Keys of the relations whose columns view edges use: the views (or the changed
+    relations) and what they read. Views resolve against their sources' columns only
+    (views._schema_columns), so the rest of columns.parquet, most of it, is not read."""
+    targets = changed
+    if targets is None:
+        targets = {relation_key(*_key(row)) for row in raw["relations"]
+                   if row["kind"] in _VIEW_KINDS}  # fmt: skip
+        targets |= {relation_key(*_key(row)) for row in raw["view_dependencies"]}
+    return targets | {_source_key(row) for row in raw["view_dependencies"]}
 
 
 def _read_raw(

@@ -28,6 +28,7 @@ from sourcesense.incremental.fingerprints import (
 )
 from sourcesense.incremental.reuse import Reuse, commit, plan_reuse
 from sourcesense.quality import pii
+from sourcesense.quality.columnar import statistics_table
 from sourcesense.quality.findings import finding_order, schema_findings
 from sourcesense.quality.options import QualityOptions
 from sourcesense.quality.profiling import SAMPLED_KINDS, profile_tables
@@ -35,6 +36,7 @@ from sourcesense.quality.sampling import TableSample
 from sourcesense.quality.schemas import FINDINGS_SCHEMA, PROFILE_SCHEMA
 from sourcesense.quality.statistics import (
     ColumnInfo,
+    RawData,
     TableInfo,
     TableKey,
     load_tables,
@@ -83,16 +85,21 @@ def assess(
     reuse = plan_reuse(run_dir, QUALITY_STEP, asdict(options), incremental)
     warnings: list[str] = []
     raw = read_raw(run_dir, warnings, set(reuse.recomputed) if reuse.keys else None)
-    tables = load_tables(raw)
+    tables: list[TableInfo] = []
     samples: dict[TableKey, TableSample] = {}
     if options.profile and source is None:
         warnings.append("quality: profiling asked for without a source; statistics only")
-    elif options.profile and source is not None:
+    if options.profile and source is not None:
+        tables = load_tables(raw)
         samples = profile_tables(
             source, tables, options, settings or get_settings(), warnings, stop
         )
-    rows = profile_rows(tables, statistics_profiles(raw, tables), samples, options)
-    profiles = _as_table(rows, PROFILE_SCHEMA)
+        rows = profile_rows(tables, statistics_profiles(raw, tables), samples, options)
+        profiles = _as_table(rows, PROFILE_SCHEMA)
+    else:
+        profiles = _statistics_only(raw, options)
+        if options.profile:
+            tables = load_tables(raw)
     findings = schema_findings(raw)
     if reuse.keys:
         previous = pq.read_table(reuse.source(f"{QUALITY_DIR}/{PROFILES_FILE}"))
@@ -104,6 +111,14 @@ def assess(
              for name in (PROFILES_FILE, FINDINGS_FILE)}  # fmt: skip
     commit(run_dir, reuse, files, _unprofiled(tables, samples) if options.profile else ())
     return warnings
+
+
+def _statistics_only(raw: RawData, options: QualityOptions) -> pa.Table:
+    """Profiles from statistics alone, built column-wise (sourcesense.quality.columnar)."""
+    if "relations" not in raw.arrow or "columns" not in raw.arrow:
+        return _as_table([], PROFILE_SCHEMA)
+    return statistics_table(raw.arrow["relations"], raw.arrow["columns"],
+                            raw.arrow.get("column_stats"), options.classify_pii)  # fmt: skip
 
 
 def merge_sorted(fresh: pa.Table, previous: pa.Table) -> pa.Table:

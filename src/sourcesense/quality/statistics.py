@@ -46,9 +46,16 @@ class TableInfo:
 
 _NAMES = ["catalog_name", "schema_name", "table_name"]
 NEEDED = {
+    "relations": [*_NAMES, "oid", "kind", "is_partition", "is_populated", "readable",
+                  "row_estimate", "live_tuples", "dead_tuples", "last_analyze",
+                  "last_autoanalyze"],
     "columns": [*_NAMES, "column_name", "ordinal", "data_type", "base_type", "type_kind"],
     "column_stats": [*_NAMES, "column_name", "inherited", "null_fraction", "n_distinct",
                      "avg_width"],
+    "constraints": [*_NAMES, "constraint_name", "constraint_type", "columns",
+                    "referenced_schema", "referenced_table", "is_validated"],
+    "indexes": [*_NAMES, "index_name", "access_method", "columns", "include_columns",
+                "is_unique", "is_primary", "is_exclusion", "is_valid", "predicate", "scans"],
 }  # fmt: skip
 
 
@@ -60,11 +67,15 @@ class RawData:
     constraints: list[dict[str, Any]]
     indexes: list[dict[str, Any]]
     sequences: list[dict[str, Any]]
+    # The files as read, for the columnar statistics: `columns` and `column_stats` above then
+    # hold only what the findings need (the columns sequences own; no statistics).
+    arrow: dict[str, pa.Table] = field(default_factory=dict, init=False)
 
 
 def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -> RawData:
     """The raw files quality needs; a missing one counts as empty, with a warning. With
-    `only` (relation keys), just those relations' rows, plus the columns sequences own."""
+    `only` (relation keys), just those relations' rows. Columns and statistics stay in Arrow
+    (`arrow`): as Python rows they were most of the step's memory."""
 
     def table(kind: str) -> pa.Table | None:
         path = run_dir / "raw" / f"{kind}.parquet"
@@ -74,37 +85,43 @@ def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -
         # Only the fields quality reads: columns.parquet alone can hold millions of rows.
         return pq.read_table(path, columns=NEEDED.get(kind))
 
-    def rows(found: pa.Table | None, keys: set[str] | None) -> list[dict[str, Any]]:
-        if found is None:
-            return []
-        data: list[dict[str, Any]] = (found if keys is None else keep_keys(found, keys)).to_pylist()
-        return data
-
-    sequences = rows(table("sequences"), None)
-    columns = table("columns")
+    arrow = {kind: found for kind in ("relations", "columns", "column_stats", "constraints",
+                                      "indexes", "sequences")
+             if (found := table(kind)) is not None}  # fmt: skip
+    sequences = _rows(arrow.get("sequences"))
+    # The sequence check reads the types of the columns sequences own, wherever they are.
     owned: list[dict[str, Any]] = []
-    if only is not None and columns is not None:
-        owned = keep_keys(columns, _owned_elsewhere(sequences, only), _COLUMN_KEY).to_pylist()
-    return RawData(
-        relations=rows(table("relations"), only),
-        columns=rows(columns, only) + owned,
-        column_stats=rows(table("column_stats"), only),
-        constraints=rows(table("constraints"), only),
-        indexes=rows(table("indexes"), only),
+    if "columns" in arrow:
+        owned = keep_keys(arrow["columns"], _owned(sequences), _COLUMN_KEY).to_pylist()
+    if only is not None:
+        arrow = {kind: found if kind == "sequences" else keep_keys(found, only)
+                 for kind, found in arrow.items()}  # fmt: skip
+    data = RawData(
+        relations=_rows(arrow.get("relations")),
+        columns=owned,
+        column_stats=[],
+        constraints=_rows(arrow.get("constraints")),
+        indexes=_rows(arrow.get("indexes")),
         sequences=sequences,
     )
+    data.arrow = arrow
+    return data
+
+
+def _rows(found: pa.Table | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = found.to_pylist() if found is not None else []
+    return rows
 
 
 _COLUMN_KEY = ["catalog_name", "schema_name", "table_name", "column_name"]
 
 
-def _owned_elsewhere(sequences: list[dict[str, Any]], only: set[str]) -> set[str]:
-    """Keys of the columns sequences belong to, outside the relations in `only`: the sequence
-    check reads their types."""
+def _owned(sequences: list[dict[str, Any]]) -> set[str]:
+    """Keys of the columns sequences belong to."""
     keys = set()
     for seq in sequences:
         table = relation_key(seq["catalog_name"], seq["owned_by_schema"], seq["owned_by_table"])
-        if seq["owned_by_table"] is not None and table not in only:
+        if seq["owned_by_table"] is not None:
             keys.add(f"{table}\x1f{seq['owned_by_column']}")
     return keys
 
@@ -120,7 +137,8 @@ def load_tables(raw: RawData) -> list[TableInfo]:
         for rel in raw.relations
         if rel["kind"] in PROFILED_KINDS and not rel["is_partition"]
     }
-    for col in sorted(raw.columns, key=lambda c: int(c["ordinal"])):
+    columns = _rows(raw.arrow["columns"]) if "columns" in raw.arrow else raw.columns
+    for col in sorted(columns, key=lambda c: int(c["ordinal"])):
         table = tables.get(rel_key(col))
         if table is not None:
             table.columns.append(
@@ -141,7 +159,8 @@ def _stats_by_column(
     """One pg_stats row per column: the inheritance-tree row for a partitioned table (the
     only one it has), the table's own row otherwise."""
     chosen: dict[tuple[TableKey, str], dict[str, Any]] = {}
-    for stat in raw.column_stats:
+    stat_rows = _rows(raw.arrow.get("column_stats")) if raw.arrow else raw.column_stats
+    for stat in stat_rows:
         table = tables.get(rel_key(stat))
         if table is None:
             continue

@@ -37,6 +37,7 @@ from sourcesense.workflow.inputs import (
     StepInput,
     WebhookInput,
 )
+from sourcesense.workflow.memory import release_memory
 
 HEARTBEAT_EVERY_S = 2.0
 WEBHOOK_ATTEMPTS = 5
@@ -86,6 +87,7 @@ class ExtractionActivities:
 
         activity.logger.info("extracting database %s", inp.target.name)
         part = await _stoppable(extract)
+        await asyncio.to_thread(release_memory)  # the steps after it start from what is in use
         activity.logger.info("database %s: %s %s", part.name, part.status, part.counts)
         return part
 
@@ -130,6 +132,7 @@ class ExtractionActivities:
             )
         )
         await signals.flush()  # the final counts are in the workflow before the step ends
+        await asyncio.to_thread(release_memory)
         errors = [f"{name}: {r['error']}" for name, r in results.items() if r["status"] == "failed"]
         warnings = [w for r in results.values() for w in r.get("warnings", [])]
         manifest = await asyncio.to_thread(
@@ -191,6 +194,7 @@ async def _step(name: str, run_dir: Path, work: Callable[[threading.Event], list
             raise
         await asyncio.to_thread(record_step, run_dir, name, [], None, exc.message, _step_seconds())
         return
+    await asyncio.to_thread(release_memory)  # the next step starts from what is in use
     summary = await asyncio.to_thread(step_summary, run_dir, name)
     details = {"incremental": summary} if summary else None
     await asyncio.to_thread(record_step, run_dir, name, warnings, details, None, _step_seconds())

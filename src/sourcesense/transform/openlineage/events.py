@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sourcesense.incremental.fingerprints import keep_keys, relation_key
-from sourcesense.store.readers import raw, read_rows
+from sourcesense.store.readers import raw, read_rows, rows_per_relation
 from sourcesense.transform.openlineage.facets import (
     DATASET_EVENT_URL,
     PRODUCER,
@@ -101,16 +101,16 @@ def relation_events(
     keys = [relation_key(r["catalog_name"], r["schema_name"], r["table_name"]) for r in relations]
     only = set(keys) - reused if reused else None
     ns = namespace(manifest)
-    columns = _by_relation(read_rows(run_dir, "raw/columns.parquet", _COLUMN_FIELDS, only))
+    columns = rows_per_relation(run_dir, "raw/columns.parquet", keys, _COLUMN_FIELDS, only)
     pii = _by_relation(_pii_rows(run_dir, only))
     lineage = _lineage(run_dir, only)
-    for rel, key in zip(relations, keys, strict=True):
+    for rel, key, rel_columns in zip(relations, keys, columns, strict=True):
         if key in reused:
             yield key, None
             continue
         name = f"{rel['catalog_name']}.{rel['schema_name']}.{rel['table_name']}"
         found = lineage.get(key, ViewLineage())
-        facets = _facets(rel, columns.get(key, []), pii.get(key, []), ns, found)
+        facets = _facets(rel, rel_columns, pii.get(key, []), ns, found)
         events = [{
             "eventTime": event_time, "producer": PRODUCER, "schemaURL": DATASET_EVENT_URL,
             "dataset": {"namespace": ns, "name": name, "facets": facets},
