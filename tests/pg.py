@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from bench.make_catalog import make_catalog
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -55,6 +56,19 @@ class PgServer:
             yield name
         finally:
             drop_database(self, name)
+
+
+@contextmanager
+def generated_catalog(
+    server: PgServer, prefix: str, tables: int, columns: int = 12
+) -> Iterator[str]:
+    """A database holding bench/make_catalog.py's synthetic catalog, dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(3)}"
+    make_catalog(server.admin, name, tables=tables, schemas=2, columns=columns)
+    try:
+        yield name
+    finally:
+        drop_database(server, name)
 
 
 def drop_database(server: PgServer, name: str) -> None:

@@ -11,20 +11,18 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bench.make_catalog import make_catalog
 from temporalio.client import WorkflowExecutionStatus
 
 from sourcesense.settings import Settings
 from sourcesense.store.runs import export_run
 from sourcesense.workflow.runtime import EMBEDDED_READY_S, connect_client, embedded_temporal
-from tests.pg import PgServer, drop_database
+from tests.pg import PgServer, generated_catalog
 
 STAGING = Path("transformed") / ".atlan.staging"
 
@@ -32,10 +30,8 @@ STAGING = Path("transformed") / ".atlan.staging"
 @pytest.fixture(scope="module")
 def catalog(embedded_server: PgServer) -> Iterator[str]:
     """Enough relations that the Atlan output (one bulk file per entity) takes seconds."""
-    name = f"sstest_unf_{uuid.uuid4().hex[:6]}"
-    make_catalog(embedded_server.admin, name, tables=300, schemas=2, columns=12)
-    yield name
-    drop_database(embedded_server, name)
+    with generated_catalog(embedded_server, "sstest_unf", tables=300) as name:
+        yield name
 
 
 def sourcesense(*args: str) -> list[str]:

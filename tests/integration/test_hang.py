@@ -17,13 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from bench.make_catalog import make_catalog
 
 from sourcesense.extract.run import ExtractRequest, run_extraction
 from sourcesense.settings import Settings
 from sourcesense.source import parse_dsn
 from sourcesense.store.summary import read_manifest
-from tests.pg import PgServer, drop_database
+from tests.pg import PgServer, generated_catalog
 
 FIND_BACKEND = """
 SELECT pid FROM pg_stat_activity
@@ -37,12 +36,8 @@ LIMITS = {"SOURCESENSE_STATEMENT_TIMEOUT_MS": "2000", "SOURCESENSE_HANG_GRACE_S"
 @pytest.fixture(scope="module")
 def catalog(embedded_server: PgServer) -> Iterator[str]:
     """Enough tables that a run lasts long enough to be caught in the middle."""
-    name = "sstest_hang"
-    make_catalog(embedded_server.admin, name, tables=300, schemas=2, columns=8)
-    try:
+    with generated_catalog(embedded_server, "sstest_hang", tables=300, columns=8) as name:
         yield name
-    finally:
-        drop_database(embedded_server, name)
 
 
 @contextmanager

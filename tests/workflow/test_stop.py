@@ -5,13 +5,11 @@ worker then finishes the run."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bench.make_catalog import make_catalog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -22,15 +20,13 @@ from sourcesense.workflow.activities import ExtractionActivities
 from sourcesense.workflow.inputs import ExtractionInput, SourceSpec
 from sourcesense.workflow.runtime import new_worker
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow
-from tests.pg import PgServer, drop_database
+from tests.pg import PgServer, generated_catalog
 
 
 @pytest.fixture(scope="module")
 def catalog(embedded_server: PgServer) -> Iterator[str]:
-    name = f"sstest_stop_{uuid.uuid4().hex[:6]}"
-    make_catalog(embedded_server.admin, name, tables=300, schemas=2, columns=12)
-    yield name
-    drop_database(embedded_server, name)
+    with generated_catalog(embedded_server, "sstest_stop", tables=300) as name:
+        yield name
 
 
 def impatient_worker(client: Client, settings: Settings) -> Worker:

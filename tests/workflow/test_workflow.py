@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bench.make_catalog import make_catalog
 from psycopg import sql
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
@@ -22,17 +20,15 @@ from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceSpec
 from sourcesense.workflow.runtime import new_worker
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 from tests.helpers import run_contents
-from tests.pg import PgServer, drop_database
+from tests.pg import PgServer, generated_catalog
 from tests.workflow.conftest import WorkerProcesses
 from tests.workflow.helpers import activity_attempts, paused_extraction
 
 
 @pytest.fixture(scope="module")
 def catalog(embedded_server: PgServer) -> Iterator[str]:
-    name = f"sstest_wf_{uuid.uuid4().hex[:6]}"
-    make_catalog(embedded_server.admin, name, tables=400, schemas=2, columns=12)
-    yield name
-    drop_database(embedded_server, name)
+    with generated_catalog(embedded_server, "sstest_wf", tables=400) as name:
+        yield name
 
 
 def extraction(pg: PgServer, database: str, settings: Settings) -> ExtractionInput:
