@@ -4,27 +4,14 @@ records the delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from sourcesense.settings import get_settings
 from tests.api.conftest import AUTH, Role
 from tests.api.test_flow import start_body
 from tests.api.test_security import follow
-from tests.transform.test_openlineage import Receiver
+from tests.transform.test_openlineage import Receiver, api_key
 
-KEY = "ol-api-key-8c2d41"
-
-
-@pytest.fixture
-def api_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("SOURCESENSE_OPENLINEAGE_API_KEY", KEY)
-    get_settings.cache_clear()
-    yield KEY
-    monkeypatch.delenv("SOURCESENSE_OPENLINEAGE_API_KEY")
-    get_settings.cache_clear()
+__all__ = ["api_key"]  # the fixture, shared with the transformer's tests
 
 
 async def test_run_posts_its_events(
