@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from sourcesense.errors import ConfigError
-from sourcesense.quality import FINDINGS_SCHEMA, PROFILE_SCHEMA, QualityOptions, assess
+from sourcesense.quality import FINDINGS_SCHEMA, PROFILE_SCHEMA, QualityOptions, assess, candidates
 from sourcesense.quality.findings import (
     duplicate_indexes,
     missing_primary_keys,
@@ -221,3 +222,53 @@ def test_assess_without_raw_files_or_source(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "quality").iterdir()) == [
         "column_profiles.parquet", "findings.parquet"
     ]  # fmt: skip
+
+
+_INDEX_TYPES = pa.schema(
+    [(name, pa.string()) for name in ("catalog_name", "schema_name", "table_name", "index_name",
+                                      "access_method", "predicate")]
+    + [(name, pa.list_(pa.string())) for name in ("columns", "include_columns")]
+    + [(name, pa.bool_()) for name in ("is_unique", "is_primary", "is_exclusion", "is_valid")]
+    + [("scans", pa.int64())]
+)  # fmt: skip
+_CONSTRAINT_TYPES = pa.schema(
+    [(name, pa.string()) for name in ("catalog_name", "schema_name", "table_name",
+                                      "constraint_name", "constraint_type", "referenced_schema",
+                                      "referenced_table")]
+    + [("columns", pa.list_(pa.string())), ("is_validated", pa.bool_())]
+)  # fmt: skip
+
+
+def test_candidate_indexes_give_the_findings_of_all_indexes() -> None:
+    """The Arrow prefilter keeps every index a check could report on, and no check's result
+    changes when it sees only those."""
+    fks = [fk(["a", "b"]), {**fk(["x"]), "constraint_name": "t_fk2"}]
+    indexes = [
+        index("lead_b", ["b", "a", "c"]), index("lead_x", ["x"], access_method="hash"),
+        index("lead_partial", ["a", "b"], predicate="(a > 0)"),
+        index("z_pkey", ["id"], is_primary=True, is_unique=True), index("dup", ["id"]),
+        index("dup_expr", [], scans=3), index("dup_expr2", [], scans=3),
+        index("unused", ["q"], scans=0), index("used", ["q", "r"]),
+        index("unique_unused", ["r"], scans=0, is_unique=True),
+        index("other_table", ["a"], table_name="u"),
+    ]  # fmt: skip
+    constraints = pa.Table.from_pylist(fks, schema=_CONSTRAINT_TYPES)
+    kept = candidates.checked_indexes(pa.Table.from_pylist(indexes, _INDEX_TYPES), constraints)
+    names = set(kept.column("index_name").to_pylist())
+    assert names == {"lead_b", "lead_x", "z_pkey", "dup", "dup_expr", "dup_expr2", "unused"}
+    narrowed = raw(constraints=fks, indexes=kept.to_pylist())
+    full = raw(constraints=fks, indexes=indexes)
+    for check in (unindexed_foreign_keys, unused_indexes, duplicate_indexes):
+        assert check(narrowed) == check(full)
+
+
+def test_candidate_tables_are_those_without_a_primary_key() -> None:
+    rows = [{**WHERE, "table_name": name, "kind": kind, "is_partition": part}
+            for name, kind, part in [("t", "table", False), ("k", "table", False),
+                                     ("p1", "table", True), ("v", "view", False)]]  # fmt: skip
+    pk = {**WHERE, "table_name": "k", "constraint_name": "k_pkey",
+          "constraint_type": "primary_key", "columns": ["id"], "is_validated": True}  # fmt: skip
+    kept = candidates.tables_without_primary_key(
+        pa.Table.from_pylist(rows), pa.Table.from_pylist([pk], schema=_CONSTRAINT_TYPES)
+    )
+    assert kept.column("table_name").to_pylist() == ["t"]

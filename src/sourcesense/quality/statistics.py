@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sourcesense.incremental.fingerprints import keep_keys, relation_key
+from sourcesense.quality import candidates
 
 TableKey = tuple[str, str, str]  # catalog, schema, table
 
@@ -61,6 +62,9 @@ NEEDED = {
 
 @dataclass
 class RawData:
+    """What the checks read, as rows: from read_raw() only the rows a check could report on
+    (sourcesense.quality.candidates), e.g. just the tables without a primary key."""
+
     relations: list[dict[str, Any]]
     columns: list[dict[str, Any]]
     column_stats: list[dict[str, Any]]
@@ -96,14 +100,19 @@ def read_raw(run_dir: Path, warnings: list[str], only: set[str] | None = None) -
     if only is not None:
         arrow = {kind: found if kind == "sequences" else keep_keys(found, only)
                  for kind, found in arrow.items()}  # fmt: skip
+    relations, constraints = arrow.get("relations"), arrow.get("constraints")
+    indexes = arrow.get("indexes")
     data = RawData(
-        relations=_rows(arrow.get("relations")),
+        relations=_rows(candidates.tables_without_primary_key(relations, constraints)
+                        if relations is not None else None),
         columns=owned,
         column_stats=[],
-        constraints=_rows(arrow.get("constraints")),
-        indexes=_rows(arrow.get("indexes")),
+        constraints=_rows(candidates.checked_constraints(constraints)
+                          if constraints is not None else None),
+        indexes=_rows(candidates.checked_indexes(indexes, constraints)
+                      if indexes is not None else None),
         sequences=sequences,
-    )
+    )  # fmt: skip
     data.arrow = arrow
     return data
 
@@ -132,9 +141,10 @@ def rel_key(row: dict[str, Any]) -> TableKey:
 
 def load_tables(raw: RawData) -> list[TableInfo]:
     """Profiled relations with their columns in ordinal order, sorted by name."""
+    relations = _rows(raw.arrow["relations"]) if "relations" in raw.arrow else raw.relations
     tables = {
         rel_key(rel): TableInfo(rel_key(rel), rel)
-        for rel in raw.relations
+        for rel in relations
         if rel["kind"] in PROFILED_KINDS and not rel["is_partition"]
     }
     columns = _rows(raw.arrow["columns"]) if "columns" in raw.arrow else raw.columns
