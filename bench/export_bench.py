@@ -66,7 +66,9 @@ def extracted_run(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if not runs.exists() or not any(runs.glob("*/manifest.json")):
         ensure_catalog(args.dsn, args.database, args.tables)
         print(f"extracting {args.database} into {args.data_dir} ...", file=sys.stderr)
-        seconds, _ = extract_run(make_conninfo(args.dsn, dbname=args.database), args.data_dir, [])
+        seconds, _, _ = extract_run(
+            make_conninfo(args.dsn, dbname=args.database), args.data_dir, []
+        )
         facts["extract_s"] = round(seconds, 1)
     run = sorted(path.parent for path in runs.glob("*/manifest.json"))[-1]
     manifest = json.loads((run / "manifest.json").read_text())

@@ -88,15 +88,15 @@ def measure(conninfo: str, rounds: int) -> dict[str, Any]:
         checks.append(all(names == changed for names in by_step.values()))
         if not checks[-1]:
             print(f"round {round_no}: changed {changed}, recomputed {by_step}", file=sys.stderr)
-    first = statistics.median(seconds for seconds, _ in firsts)
-    rerun = statistics.median(seconds for seconds, _ in reruns)
+    first = statistics.median(seconds for seconds, _, _ in firsts)
+    rerun = statistics.median(seconds for seconds, _, _ in reruns)
     return {
         "first_run_s": round(first, 3),
         "rerun_s": round(rerun, 3),
         "ratio": round(rerun / first, 2),
-        "ratios": [round(r / f, 2) for (f, _), (r, _) in zip(firsts, reruns, strict=True)],
-        "first_run_peak_rss_mb": round(max(rss for _, rss in firsts), 1),
-        "rerun_peak_rss_mb": round(max(rss for _, rss in reruns), 1),
+        "ratios": [round(r / f, 2) for (f, _, _), (r, _, _) in zip(firsts, reruns, strict=True)],
+        "first_run_peak_rss_mb": round(max(rss for _, rss, _ in firsts), 1),
+        "rerun_peak_rss_mb": round(max(rss for _, rss, _ in reruns), 1),
         "changed_tables_per_round": CHANGED,
         "recomputed_exactly_the_changed_tables": all(checks),
         "rounds": rounds,
