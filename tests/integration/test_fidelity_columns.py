@@ -22,7 +22,7 @@ SCHEMA = """
 CREATE DOMAIN name50 AS varchar(50);
 CREATE DOMAIN money12 AS numeric(12,2);
 CREATE DOMAIN flags8 AS bit(8);
-CREATE DOMAIN int_list AS int[];
+CREATE DOMAIN int_list AS int[] NOT NULL;
 CREATE TABLE typed (name name50, amount money12, flags flags8, ids int_list, hundreds numeric(3,-2),
                     plain numeric(5,3), tags varchar(7)[]);
 CREATE TABLE src (x int);
@@ -41,8 +41,8 @@ CREATE VIEW tickets AS SELECT nextval('loose') AS ticket;
 ROLE, PASSWORD = "sstest_fidelity_usage", "Usage-Only-7f2"
 # What PostgreSQL itself reports, read apart from the extraction's SQL.
 TRUTH = {
-    "columns": """SELECT column_name, character_maximum_length, numeric_precision
-        FROM information_schema.columns WHERE table_name = 'typed'""",
+    "columns": """SELECT column_name, character_maximum_length, numeric_precision,
+        is_nullable = 'YES' FROM information_schema.columns WHERE table_name = 'typed'""",
     "bodies": """SELECT proname, pg_get_function_sqlbody(oid) FROM pg_proc
         WHERE proname IN ('add_one', 'add_two')""",
     "last_values": """SELECT sequencename, last_value FROM pg_sequences
@@ -77,18 +77,20 @@ def truth(pg: PgServer, fidelity_db: str) -> dict[str, dict[str, Any]]:
 def test_lengths_and_precision_through_domains(
     run: RunOutcome, truth: dict[str, dict[str, Any]]
 ) -> None:
-    def figures(column: str) -> tuple[int | None, int | None, int | None]:
+    def figures(column: str) -> tuple[int | None, int | None, int | None, bool]:
         row = one(run, "columns", table_name="typed", column_name=column)
-        return row["max_length"], row["numeric_precision"], row["numeric_scale"]
+        return row["max_length"], row["numeric_precision"], row["numeric_scale"], row["is_nullable"]
 
-    assert figures("name") == (50, None, None)
-    assert figures("amount") == (None, 12, 2)
-    assert figures("flags") == (8, None, None)
-    assert figures("plain") == (None, 5, 3)
-    assert figures("tags") == (None, None, None)  # an array: no length, as information_schema
-    for column, (length, precision) in truth["columns"].items():
-        if column != "hundreds":  # information_schema on PostgreSQL 15 prints its scale wrong
-            assert figures(column)[:2] == (length, precision), column
+    assert figures("name") == (50, None, None, True)
+    assert figures("amount") == (None, 12, 2, True)
+    assert figures("flags") == (8, None, None, True)
+    assert figures("ids") == (None, None, None, False)  # a NOT NULL domain
+    assert figures("plain") == (None, 5, 3, True)
+    assert figures("tags") == (None, None, None, True)  # an array: no length, as information_schema
+    for column, (length, precision, nullable) in truth["columns"].items():
+        # information_schema on PostgreSQL 15 prints a negative scale wrong, so it is left out
+        found = figures(column)
+        assert (found[0], found[1], found[3]) == (length, precision, nullable), column
 
 
 def test_negative_numeric_scale(run: RunOutcome) -> None:

@@ -109,7 +109,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "base | domain | enum | composite | range | multirange | array (a domain over an "
                 "array is a domain)",
             ),
-            ("is_nullable", BOOL, "no NOT NULL"),
+            ("is_nullable", BOOL, "neither the column nor its domain is NOT NULL"),
             ("column_default", STR, "DEFAULT expression; null if locked"),
             ("identity", STR, "always | by_default for identity columns"),
             ("generated", STR, "stored | virtual for generated columns"),

@@ -16,7 +16,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
             ELSE CASE t.typtype WHEN 'b' THEN 'base' WHEN 'e' THEN 'enum'
                  WHEN 'c' THEN 'composite' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
                  ELSE 'pseudo' END END AS type_kind,
-       NOT a.attnotnull AS is_nullable,
+       -- As information_schema.columns: a NOT NULL domain makes its columns not nullable.
+       NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS is_nullable,
        CASE WHEN a.attgenerated = '' AND NOT s.is_locked
             THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS column_default,
