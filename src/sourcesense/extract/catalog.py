@@ -140,7 +140,8 @@ def extract_database(
     if result.locked:
         result.warnings.append(
             f"{result.database}: {len(result.locked)} relations locked by other sessions or "
-            "reading locked ones: the fields that need their lock are null (manifest 'locked')"
+            "relations and routines reading locked ones: the fields that need their lock are null "
+            "(manifest 'locked')"
         )
     return result
 
