@@ -31,6 +31,13 @@ def test_queries_bind_filters_and_never_interpolate(kind: str) -> None:
         assert "%(include_schema)s" in text or kind == "databases"
 
 
+def test_sql_newer_than_the_server_is_left_out() -> None:
+    for newest in (query_text("routines"), query_text("routines", 140000)):
+        assert "pg_get_function_sqlbody(p.oid)" in newest and "/*since" not in newest
+    oldest = query_text("routines", 130000)
+    assert "sqlbody" not in oldest and "/*since" not in oldest and "/*end" not in oldest
+
+
 def test_every_kind_has_a_query_and_a_schema() -> None:
     assert set(SCHEMAS) == {"databases", *DATABASE_KINDS}
     for kind in SCHEMAS:

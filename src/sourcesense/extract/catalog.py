@@ -6,6 +6,7 @@ chunks and leave as Arrow record batches, so memory stays bounded on any catalog
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from sourcesense.watchdog import WatchedConnection
 BatchSink = Callable[[str, pa.RecordBatch], None]
 
 _INCLUDES = ("scoped_relations", "scoped_schemas")
+# `/*since 140000*/ ... /*end*/`: SQL kept only from that server_version_num on, for catalog
+# columns and functions older servers lack (a CASE cannot hide them: they fail at parse time).
+_SINCE = re.compile(r"/\*since (\d{6})\*/(.*?)/\*end\*/", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,21 @@ class DatabaseExtract:
 
 
 @cache
-def query_text(kind: str) -> str:
-    """The SQL of one kind, with the shared scope queries substituted in."""
+def query_text(kind: str, server_version: int | None = None) -> str:
+    """The SQL of one kind, with the shared scope queries substituted in and the parts newer
+    than `server_version` (server_version_num; None: the newest server) left out."""
     folder = resources.files("sourcesense.extract") / "queries"
     sql = (folder / f"{kind}.sql").read_text(encoding="utf-8")
     for include in _INCLUDES:
         marker = f"/*{include}*/"
         if marker in sql:
             sql = sql.replace(marker, (folder / f"{include}.sql").read_text(encoding="utf-8"))
-    return sql
+    return _SINCE.sub(lambda gate: _gated(gate, server_version), sql)
+
+
+def _gated(gate: re.Match[str], server_version: int | None) -> str:
+    newer = server_version is not None and server_version < int(gate.group(1))
+    return "" if newer else gate.group(2)
 
 
 def query_params(
@@ -79,7 +89,9 @@ def stream_batches(
     )
     rows: list[tuple[Any, ...]] = []
     with conn.cursor() as cur:
-        for row in cur.stream(query_text(kind), params, size=min(batch_rows, 5_000)):
+        for row in cur.stream(
+            query_text(kind, conn.info.server_version), params, size=min(batch_rows, 5_000)
+        ):
             rows.append(row)
             if len(rows) >= batch_rows:
                 yield drop_pii_mcvs(to_batch(rows, schema)) if protect else to_batch(rows, schema)
@@ -128,7 +140,8 @@ def extract_database(
     if result.locked:
         result.warnings.append(
             f"{result.database}: {len(result.locked)} relations locked by other sessions or "
-            "reading locked ones: the fields that need their lock are null (manifest 'locked')"
+            "relations and routines reading locked ones: the fields that need their lock are null "
+            "(manifest 'locked')"
         )
     return result
 
@@ -137,7 +150,8 @@ def _read_locks(
     conn: WatchedConnection, params: dict[str, Any], result: DatabaseExtract
 ) -> list[int]:
     """The oids other sessions lock; what that leaves out in scope is added to `result`."""
-    rows = conn.execute(query_text("locks"), {**params, "locked": []}).fetchall()
+    locks = query_text("locks", conn.info.server_version)
+    rows = conn.execute(locks, {**params, "locked": []}).fetchall()
     known = {(entry["object"], entry["reason"]) for entry in result.locked}
     for locked_oid, schema, name, pid, granted, in_schema, table, reason in rows:
         if in_schema is None:
@@ -159,6 +173,7 @@ _LEFT_OUT = {
     "source": "view definition left out",
     "partition": "size, row estimate and partition count left out",
     "sequence": "last_value left out",
+    "routine": "SQL-standard function body left out",
 }
 
 

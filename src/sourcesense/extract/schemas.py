@@ -103,16 +103,31 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("ordinal", I32, "attnum, 1-based position"),
             ("data_type", STR, "declared type as format_type prints it, e.g. numeric(10,2)"),
             ("base_type", STR, "domain's base type, array's element type, else the type"),
-            ("type_kind", STR, "base | domain | enum | composite | range | multirange | array"),
-            ("is_nullable", BOOL, "no NOT NULL"),
+            (
+                "type_kind",
+                STR,
+                "base | domain | enum | composite | range | multirange | array (a domain over an "
+                "array is a domain)",
+            ),
+            ("is_nullable", BOOL, "neither the column nor its domain is NOT NULL"),
             ("column_default", STR, "DEFAULT expression; null if locked"),
             ("identity", STR, "always | by_default for identity columns"),
             ("generated", STR, "stored | virtual for generated columns"),
             ("generation_expression", STR, "GENERATED ALWAYS AS expression; null if locked"),
             ("collation", STR, "collation when not the type's default"),
-            ("max_length", I32, "character length limit"),
-            ("numeric_precision", I32, "numeric(p, s) precision"),
-            ("numeric_scale", I32, "numeric(p, s) scale"),
+            (
+                "max_length",
+                I32,
+                "length limit: characters for char/varchar(n), bits for bit/varbit(n); through "
+                "a domain, its base type's (as information_schema.columns)",
+            ),
+            ("numeric_precision", I32, "numeric(p, s) precision, also through a domain"),
+            (
+                "numeric_scale",
+                I32,
+                "numeric(p, s) scale, also through a domain; negative on PostgreSQL 15+ "
+                "(numeric(3,-2) gives -2)",
+            ),
             ("comment", STR, "COMMENT ON COLUMN"),
         ]
     ),
@@ -183,12 +198,17 @@ SCHEMAS: dict[str, pa.Schema] = {
             (
                 "last_value",
                 I64,
-                "last value handed out; null if never used, not readable or locked",
+                "what pg_sequences.last_value reports: the last value the sequence has "
+                "allocated on disk, not the last one handed out. With CACHE n > 1 each session "
+                "allocates n values at a time, so this runs ahead of the values used (CACHE 10, "
+                "three nextval calls: 10); PostgreSQL keeps no record of the last value handed "
+                "out across sessions (currval is per session). Null if never used, without "
+                "SELECT or USAGE on it, or locked",
             ),
             ("owned_by_schema", STR, "schema of the owning column's table"),
             ("owned_by_table", STR, "table of the owning column (serial / identity)"),
             ("owned_by_column", STR, "owning column"),
-            ("is_identity", BOOL, "backs an identity column"),
+            ("is_identity", BOOL, "backs an identity column (false when owned by none)"),
             ("comment", STR, "COMMENT ON SEQUENCE"),
         ]
     ),
@@ -206,7 +226,13 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("volatility", STR, "immutable | stable | volatile"),
             ("is_security_definer", BOOL, "SECURITY DEFINER"),
             ("is_strict", BOOL, "STRICT (returns null on null input)"),
-            ("definition", STR, "body source; null for C and internal functions"),
+            (
+                "definition",
+                STR,
+                "body source; a SQL-standard body (RETURN ... / BEGIN ATOMIC ... END) as "
+                "pg_get_function_sqlbody prints it (PostgreSQL 14+); null for C and internal "
+                "functions, and for a SQL-standard body while a relation it reads is locked",
+            ),
             ("comment", STR, "COMMENT ON FUNCTION/PROCEDURE"),
         ]
     ),
@@ -271,7 +297,12 @@ SCHEMAS: dict[str, pa.Schema] = {
             *_REL,
             ("source_schema", STR, "schema of a relation the view reads"),
             ("source_table", STR, "relation the view reads"),
-            ("source_kind", STR, "table | partitioned_table | view | materialized_view | ..."),
+            (
+                "source_kind",
+                STR,
+                "table | partitioned_table | view | materialized_view | foreign_table | "
+                "sequence (e.g. nextval('s')) | other",
+            ),
             ("source_column", STR, "column the view reads; null for a whole-relation dependency"),
         ]
     ),

@@ -10,11 +10,14 @@ SELECT pg_catalog.current_database() AS catalog_name,
        CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
             WHEN t.typcategory = 'A' THEN pg_catalog.format_type(t.typelem, NULL)
             ELSE pg_catalog.format_type(a.atttypid, NULL) END AS base_type,
-       CASE WHEN t.typcategory = 'A' THEN 'array'
-            ELSE CASE t.typtype WHEN 'b' THEN 'base' WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum'
+       -- A domain over an array is a domain first (its typcategory is the array's 'A').
+       CASE WHEN t.typtype = 'd' THEN 'domain'
+            WHEN t.typcategory = 'A' THEN 'array'
+            ELSE CASE t.typtype WHEN 'b' THEN 'base' WHEN 'e' THEN 'enum'
                  WHEN 'c' THEN 'composite' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange'
                  ELSE 'pseudo' END END AS type_kind,
-       NOT a.attnotnull AS is_nullable,
+       -- As information_schema.columns: a NOT NULL domain makes its columns not nullable.
+       NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS is_nullable,
        CASE WHEN a.attgenerated = '' AND NOT s.is_locked
             THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS column_default,
@@ -24,16 +27,25 @@ SELECT pg_catalog.current_database() AS catalog_name,
             THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS generation_expression,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-       CASE WHEN a.atttypmod > 4 AND COALESCE(NULLIF(t.typbasetype, 0), a.atttypid)
-                 IN (1042, 1043) THEN a.atttypmod - 4 END AS max_length,
-       CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), a.atttypid) = 1700 AND a.atttypmod > 4
-            THEN ((a.atttypmod - 4) >> 16) & 65535 END AS numeric_precision,
-       CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), a.atttypid) = 1700 AND a.atttypmod > 4
-            THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
+       -- As information_schema.columns: char/varchar in characters, bit/varbit in bits.
+       CASE WHEN tm.typmod < 0 THEN NULL
+            WHEN tm.type_id IN (1042, 1043) THEN tm.typmod - 4
+            WHEN tm.type_id IN (1560, 1562) THEN tm.typmod END AS max_length,
+       CASE WHEN tm.type_id = 1700 AND tm.typmod >= 4
+            THEN ((tm.typmod - 4) >> 16) & 65535 END AS numeric_precision,
+       -- The scale is a signed 11-bit field (negative from PostgreSQL 15 on: numeric(3,-2)).
+       CASE WHEN tm.type_id = 1700 AND tm.typmod >= 4
+            THEN (((tm.typmod - 4) & 2047) # 1024) - 1024 END AS numeric_scale,
        cmt.description AS comment
 FROM scoped s
 JOIN pg_catalog.pg_attribute a ON a.attrelid = s.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+-- The type and modifier that hold the length, precision and scale: a domain's (one level, as
+-- information_schema's _pg_truetypid and _pg_truetypmod), else the column's own.
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS type_id,
+           CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod
+) tm
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_description cmt

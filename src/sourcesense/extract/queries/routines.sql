@@ -15,7 +15,20 @@ SELECT pg_catalog.current_database() AS catalog_name,
             ELSE 'volatile' END AS volatility,
        p.prosecdef AS is_security_definer,
        p.proisstrict AS is_strict,
-       CASE WHEN l.lanname IN ('internal', 'c') THEN NULL ELSE p.prosrc END AS definition,
+       CASE WHEN l.lanname IN ('internal', 'c') THEN NULL
+/*since 140000*/
+            -- A SQL-standard body (RETURN ..., BEGIN ATOMIC ... END) is stored parsed, with an
+            -- empty prosrc. Printing it takes ACCESS SHARE on the relations it reads, so it is
+            -- left out (null) while another session holds one of them (locks.sql).
+            WHEN p.prosqlbody IS NOT NULL THEN
+                CASE WHEN NOT EXISTS (
+                         SELECT 1 FROM pg_catalog.pg_depend r
+                         WHERE r.classid = 'pg_catalog.pg_proc'::regclass AND r.objid = p.oid
+                           AND r.refclassid = 'pg_catalog.pg_class'::regclass
+                           AND r.refobjid = ANY(%(locked)s::oid[]))
+                     THEN pg_catalog.pg_get_function_sqlbody(p.oid) END
+/*end*/
+            ELSE p.prosrc END AS definition,
        cmt.description AS comment
 FROM scoped s
 JOIN pg_catalog.pg_proc p ON p.pronamespace = s.oid

@@ -12,13 +12,15 @@ SELECT pg_catalog.current_database() AS catalog_name,
        sq.seqmax AS max_value,
        sq.seqcache AS cache_size,
        sq.seqcycle AS is_cycle,
-       CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT')
+       -- As pg_sequences.last_value: SELECT or USAGE is enough. The value on disk, so with a
+       -- CACHE above 1 it runs ahead of what sessions have handed out (docs/OUTPUT.md).
+       CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
                  AND NOT c.oid = ANY(%(locked)s::oid[])
             THEN pg_catalog.pg_sequence_last_value(c.oid) END AS last_value,
        dn.nspname AS owned_by_schema,
        dc.relname AS owned_by_table,
        da.attname AS owned_by_column,
-       d.deptype = 'i' AS is_identity,
+       COALESCE(d.deptype = 'i', false) AS is_identity,
        cmt.description AS comment
 FROM scoped s
 JOIN pg_catalog.pg_class c ON c.relnamespace = s.oid AND c.relkind = 'S'

@@ -9,7 +9,8 @@ SELECT DISTINCT
        sn.nspname AS source_schema,
        sc.relname AS source_table,
        CASE sc.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned_table' WHEN 'v' THEN 'view'
-            WHEN 'm' THEN 'materialized_view' WHEN 'f' THEN 'foreign_table' ELSE 'other' END
+            WHEN 'm' THEN 'materialized_view' WHEN 'f' THEN 'foreign_table'
+            WHEN 'S' THEN 'sequence' ELSE 'other' END
            AS source_kind,
        sa.attname::text AS source_column
 FROM scoped s
