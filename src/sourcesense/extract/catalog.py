@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import pyarrow as pa
@@ -22,7 +22,15 @@ from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.quality.pii import drop_pii_mcvs
 from sourcesense.watchdog import WatchedConnection
 
-BatchSink = Callable[[str, pa.RecordBatch], None]
+
+class BatchSink(Protocol):
+    """Where a kind's batches go as they arrive; `discard` drops what a kind wrote so far (its
+    query failed midway: a kind is never half written)."""
+
+    def write(self, kind: str, batch: pa.RecordBatch) -> None: ...
+
+    def discard(self, kind: str) -> None: ...
+
 
 _INCLUDES = ("scoped_relations", "scoped_schemas")
 # `/*since 140000*/ ... /*end*/`: SQL kept only from that server_version_num on, for catalog
@@ -130,10 +138,7 @@ def extract_database(
         params = {**params, "locked": _read_locks(conn, params, result)}
         for kind in DATABASE_KINDS:
             started = time.perf_counter()
-            batches = _read_kind(conn, kind, params, batch_rows, result)
-            for batch in batches:
-                sink(kind, batch)
-            result.counts[kind] = sum(batch.num_rows for batch in batches)
+            result.counts[kind] = _read_kind(conn, kind, params, batch_rows, result, sink)
             result.seconds[kind] = round(time.perf_counter() - started, 4)
             if on_kind_done is not None:
                 on_kind_done(kind, result.counts[kind])
@@ -191,30 +196,36 @@ def _read_kind(
     params: dict[str, Any],
     batch_rows: int,
     result: DatabaseExtract,
+    sink: BatchSink,
     retried: bool = False,
-) -> list[pa.RecordBatch]:
-    """All batches of one kind, or none: a kind is never half written.
+) -> int:
+    """Stream one kind into `sink`; its row count. On failure what it wrote is discarded.
 
     A lock taken since the locks were read, or the statement timeout, gets one more try: with
     the newly locked relations left out (from then on, in `params`), or with twice the time.
     """
     try:
         with conn.transaction():  # a savepoint, so a failure leaves the snapshot usable
-            return list(stream_batches(conn, kind, params, batch_rows))
+            count = 0
+            for batch in stream_batches(conn, kind, params, batch_rows):
+                sink.write(kind, batch)
+                count += batch.num_rows
+            return count
     except psycopg.Error as exc:
+        sink.discard(kind)
         if conn.broken or conn.closed:
             raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if not retried and isinstance(exc, psycopg.errors.LockNotAvailable):
             # In place: the kinds after this one leave the new lock out too.
             params["locked"] = sorted({*params["locked"], *_read_locks(conn, params, result)})
-            return _read_kind(conn, kind, params, batch_rows, result, True)
+            return _read_kind(conn, kind, params, batch_rows, result, sink, True)
         if not retried and _statement_timeout(exc):
             result.warnings.append(f"{result.database}: {kind}: {reason}; tried again")
             with conn.longer_statements():
-                return _read_kind(conn, kind, params, batch_rows, result, True)
+                return _read_kind(conn, kind, params, batch_rows, result, sink, True)
         result.errors.append(f"{result.database}: {kind}: {reason}")
-        return []
+        return 0
 
 
 def _statement_timeout(exc: psycopg.Error) -> bool:

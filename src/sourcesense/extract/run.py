@@ -196,13 +196,7 @@ def extract_part(
         part.status = "skipped"
         part.skipped.append({"object": target.name, "reason": "no CONNECT privilege"})
         return part
-    sink = ParquetSink(part_dir(run_dir, target.index), SCHEMAS)
-    unreadable: list[str] = []
-
-    def write(kind: str, batch: pa.RecordBatch) -> None:
-        if kind == "relations":
-            unreadable.extend(_unreadable(batch))
-        sink.write(kind, batch)
+    sink = _PartSink(part_dir(run_dir, target.index))
 
     def kind_done(kind: str, count: int) -> None:
         if on_kind_done is not None:
@@ -211,7 +205,7 @@ def extract_part(
     params = query_params(request.filters, request.options, target.name)
     try:
         with connect(request.source, database=target.name, settings=cfg) as conn:
-            result = extract_database(conn, params, write, cfg.batch_rows, kind_done)
+            result = extract_database(conn, params, sink, cfg.batch_rows, kind_done)
     except (SourceSenseError, psycopg.Error) as exc:
         sink.abort()
         failure = as_sourcesense_error(exc)
@@ -222,7 +216,7 @@ def extract_part(
         part.errors.append(f"{target.name}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
-    _record(part, result, unreadable)
+    _record(part, result, sink.unreadable)
     part.retried = _earlier_attempts(run_dir, target.index)
     return part
 
@@ -276,6 +270,24 @@ def finish_run(run_dir: Path, parts: list[DatabasePart], elapsed: float) -> dict
     finish_manifest(manifest, [asdict(part) for part in ordered], elapsed)
     write_json(run_dir / MANIFEST, manifest)
     return manifest
+
+
+class _PartSink(ParquetSink):
+    """A part's files, noting the tables without SELECT as relations pass by."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, SCHEMAS)
+        self.unreadable: list[str] = []
+
+    def write(self, kind: str, batch: pa.RecordBatch) -> None:
+        if kind == "relations":
+            self.unreadable.extend(_unreadable(batch))
+        super().write(kind, batch)
+
+    def discard(self, kind: str) -> None:
+        if kind == "relations":
+            self.unreadable.clear()
+        super().discard(kind)
 
 
 def _unreadable(batch: pa.RecordBatch) -> list[str]:

@@ -92,11 +92,16 @@ class ParquetSink:
                 writer.close()
             os.replace(_temporary(final), final)
 
-    def abort(self) -> None:
-        for kind, writer in self._writers.items():
+    def discard(self, kind: str) -> None:
+        """Drop what `kind` wrote so far; closing it then gives an empty file."""
+        writer = self._writers.pop(kind, None)
+        if writer is not None:
             writer.close()
             _temporary(self.folder / f"{kind}.parquet").unlink(missing_ok=True)
-        self._writers.clear()
+
+    def abort(self) -> None:
+        for kind in list(self._writers):
+            self.discard(kind)
 
 
 def merge_parts(parts: list[Path], folder: Path, schemas: dict[str, pa.Schema]) -> None:
