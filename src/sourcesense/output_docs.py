@@ -28,6 +28,21 @@ def output_markdown() -> str:
         'field metadata. "null if locked": the field is left out for a relation another session',
         "holds in ACCESS EXCLUSIVE mode (or, for a view, one it reads), instead of waiting for the",
         "lock; the manifest lists each such relation under `locked`, with the reason.",
+        "",
+        "**Partition scope.** A row a partition holds only because its partitioned parent has",
+        "it is left out, and appears once, on the parent: primary, unique and foreign keys",
+        "cloned from the parent (pg_constraint conparentid), CHECK constraints inherited from it",
+        "(conislocal false, which PostgreSQL also sets on a partition's own copy merged at",
+        "ATTACH), indexes attached to a parent index, triggers cloned from the parent's, and",
+        "columns. What is defined on the partition itself is kept (its own CHECKs, indexes,",
+        "triggers, policies, grants, statistics). Legacy inheritance children are tables of",
+        "their own: they keep everything.",
+        "",
+        "**Names in the manifest** (`skipped`, `locked`: `object`, `locked_relation`) are",
+        "dotted, `database.schema.relation`, each part as PostgreSQL quotes an identifier: bare",
+        "when it is lower-case letters, digits and underscores (not starting with a digit),",
+        'otherwise in double quotes with inner quotes doubled (`shop."a.b"."x""y"`); reserved',
+        "words stay bare. `sourcesense.extract.names.split_qualified` parses them back.",
     ]
     for path, schema in output_files().items():
         lines += ["", f"## {path}", "", "| field | type | description |", "|---|---|---|"]
