@@ -66,7 +66,8 @@ versions of the installed openlineage-python); events parse back into its models
   view (partitions roll up into their parent). Facets: `schema` (columns, types, comments,
   ordinal positions), `dataSource`, `datasetType` (`TABLE`, subType `PARTITIONED` or
   `FOREIGN`; `VIEW`, subType `MATERIALIZED` for a materialized view), `ownership`
-  (`role:<owner>`), `documentation` (the comment), `tags` and, for views, `columnLineage`.
+  (`role:<owner>`), `documentation` (the comment), `tags`, `sourcesense_security` and, for
+  views, `columnLineage`.
 - **RunEvent** (`eventType: COMPLETE`), one per view and materialized view, right after its
   DatasetEvent: the job `{namespace, name: database.schema.view}` with the `sql` facet (the
   view definition, dialect `postgres`) and `jobType` (`BATCH`, integration `POSTGRES`,
@@ -87,6 +88,12 @@ versions of the installed openlineage-python); events parse back into its models
   data: `{key: "pii", value: <class>, source: "sourcesense", field: <column>}`, the class
   being email, phone, person_name, address, card_number or national_id. Only the class is
   written, never a sampled value.
+- **sourcesense_security** (custom facet, schema docs/facets/SecurityDatasetFacet.json), only
+  on datasets with something set: `rowLevelSecurity` (`enabled`, or `forced` with FORCE ROW
+  LEVEL SECURITY), `policies` (raw/policies.parquet: `name`, `command`, `type`, `roles`,
+  `using`, `withCheck`, expressions as pg_policies shows them), and for views
+  `securityBarrier`, `securityInvoker` (true when set) and `checkOption` (`local` |
+  `cascaded`). Partitions roll up into their parent, so their own policies are not in it.
 
 `--openlineage-url URL` (API: `options.openlineage_url`) also posts every event, in file
 order, to `URL/api/v1/lineage` through openlineage-python's HTTP transport, with

@@ -5,17 +5,21 @@ values come from PostgreSQL's own views and functions, queried apart from the ex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openlineage.client.serde import Serde
 from psycopg import sql
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.names import split_qualified
 from sourcesense.extract.run import ExtractRequest, RunOutcome, run_extraction
 from sourcesense.source import parse_dsn
+from sourcesense.transform.openlineage.facets import SECURITY_FACET, SecurityDatasetFacet
+from sourcesense.transform.registry import run_transformers
 from tests.helpers import extract, one, rows
 from tests.pg import PgServer
 
@@ -137,6 +141,44 @@ def test_policies_as_pg_policies_shows_them(
     assert (docs["row_security"], docs["force_row_security"]) == (True, True)
     assert one(outcome, "relations", table_name="plain")["force_row_security"] is False
     assert outcome.manifest["counts"]["policies"] == 2
+
+
+def test_outputs_carry_security(outcome: RunOutcome) -> None:
+    """Atlan: customAttributes of the table and views; OpenLineage: the sourcesense_security
+    facet, which loads into its model without loss."""
+    result = run_transformers(outcome.run_dir, ["atlan", "openlineage"], {})
+    assert {step["status"] for step in result.values()} == {"completed"}, result
+    out = outcome.run_dir / "transformed"
+    atlan = {}
+    for path in (out / "atlan").glob("*/entities.json"):
+        for entity in map(json.loads, path.read_text().splitlines()):
+            atlan[entity["attributes"]["name"]] = entity.get("customAttributes")
+    assert atlan["docs"] == {
+        "rowLevelSecurity": "forced",
+        "policyCount": "2",
+        "policy_1": "no_secrets: AS RESTRICTIVE FOR SELECT TO "
+        + one(outcome, "policies", policy_name="no_secrets")["roles"][0]
+        + " USING ((body !~~ '%secret%'::text))",
+        "policy_2": "own_rows: AS PERMISSIVE FOR UPDATE TO public USING ((owner = CURRENT_USER))"
+        " WITH CHECK ((length(body) < 100))",
+    }
+    assert atlan["v_local"] == {"checkOption": "local"}
+    assert atlan["plain"] is None
+    lines = (out / "openlineage" / "events.jsonl").read_text().splitlines()
+    facets = {
+        e["dataset"]["name"].rsplit(".", 1)[1]: e["dataset"]["facets"]
+        for e in map(json.loads, lines)
+        if "dataset" in e
+    }
+    docs = facets["docs"][SECURITY_FACET]
+    assert docs["rowLevelSecurity"] == "forced"
+    assert [p["name"] for p in docs["policies"]] == ["no_secrets", "own_rows"]
+    assert "withCheck" not in docs["policies"][0]
+    assert facets["v_barrier"][SECURITY_FACET]["securityBarrier"] is True
+    assert SECURITY_FACET not in facets["plain"]
+    body = {k: v for k, v in docs.items() if not k.startswith("_")}
+    model = SecurityDatasetFacet(**body, producer=docs["_producer"])
+    assert Serde.to_dict(model) == docs
 
 
 def test_view_options(pg: PgServer, fidelity_db: str, outcome: RunOutcome) -> None:

@@ -9,7 +9,7 @@ SELECT pg_catalog.current_database() AS catalog_name,
        CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update'
             WHEN 'd' THEN 'delete' WHEN '*' THEN 'all' END AS command,
        CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END AS policy_type,
-       CASE WHEN p.polroles = '{0}'::oid[] THEN ARRAY['public']
+       CASE WHEN p.polroles = ARRAY[0::oid] THEN ARRAY['public']
             ELSE ARRAY(SELECT r.rolname::text FROM pg_catalog.pg_roles r
                        WHERE r.oid = ANY(p.polroles) ORDER BY r.rolname) END AS roles,
        CASE WHEN NOT s.is_locked THEN pg_catalog.pg_get_expr(p.polqual, p.polrelid) END
