@@ -18,6 +18,7 @@ from sourcesense.extract.filters import Filters
 from sourcesense.extract.names import split_qualified
 from sourcesense.extract.run import ExtractRequest, RunOutcome, run_extraction
 from sourcesense.source import parse_dsn
+from sourcesense.store.diff import diff_runs
 from sourcesense.transform.openlineage.facets import SECURITY_FACET, SecurityDatasetFacet
 from sourcesense.transform.registry import run_transformers
 from tests.helpers import extract, one, rows
@@ -283,3 +284,22 @@ def test_skipped_names_parse_back(
         [fidelity_db, ODD_SCHEMA, ODD_TABLE]
     ]
     assert skipped[0]["object"] == f'{fidelity_db}."c.d"."a.b ""x"""'
+
+
+def test_diff_reports_policy_and_security_changes(
+    pg: PgServer, fidelity_db: str, data_dir: Path
+) -> None:
+    only = Filters(include_table="^diffed$")
+    with pg.connect(fidelity_db) as conn:
+        conn.execute("CREATE TABLE diffed (id int)")
+        conn.execute("CREATE POLICY p ON diffed USING (id > 0)")
+    before = extract(pg, fidelity_db, data_dir, only).run_dir
+    with pg.connect(fidelity_db) as conn:
+        conn.execute("ALTER POLICY p ON diffed USING (id > 1)")
+        conn.execute("ALTER TABLE diffed ENABLE ROW LEVEL SECURITY")
+    after = extract(pg, fidelity_db, data_dir, only).run_dir
+    changes = {(c.object_kind, c.field, c.before, c.after) for c in diff_runs(before, after)}
+    assert changes == {
+        ("policy", "using_expression", "(id > 0)", "(id > 1)"),
+        ("relation", "row_security", False, True),
+    }
