@@ -29,6 +29,21 @@ def output_markdown() -> str:
         "holds in ACCESS EXCLUSIVE mode (or, for a view or a SQL-standard function body, one it",
         "reads), instead of waiting for the lock; the manifest lists each such relation (or",
         "function) under `locked`, with the reason.",
+        "",
+        "**Partition scope.** A row a partition holds only because its partitioned parent has",
+        "it is left out, and appears once, on the parent: primary, unique and foreign keys",
+        "cloned from the parent (pg_constraint conparentid), CHECK constraints inherited from it",
+        "(conislocal false, which PostgreSQL also sets on a partition's own copy merged at",
+        "ATTACH), indexes attached to a parent index, triggers cloned from the parent's,",
+        "columns and their statistics (the parent's cover the tree). What is defined on the",
+        "partition itself is kept: its own CHECKs, indexes, triggers, policies and grants.",
+        "Legacy inheritance children are tables of their own: they keep everything.",
+        "",
+        "**Names in the manifest** (`skipped`, `locked`: `object`, `locked_relation`) are",
+        "dotted, `database.schema.relation`, each part as PostgreSQL quotes an identifier: bare",
+        "when it is lower-case letters, digits and underscores (not starting with a digit),",
+        'otherwise in double quotes with inner quotes doubled (`shop."a.b"."x""y"`); reserved',
+        "words stay bare. `sourcesense.extract.names.split_qualified` parses them back.",
     ]
     for path, schema in output_files().items():
         lines += ["", f"## {path}", "", "| field | type | description |", "|---|---|---|"]
@@ -52,7 +67,8 @@ versions of the installed openlineage-python); events parse back into its models
   view (partitions roll up into their parent). Facets: `schema` (columns, types, comments,
   ordinal positions), `dataSource`, `datasetType` (`TABLE`, subType `PARTITIONED` or
   `FOREIGN`; `VIEW`, subType `MATERIALIZED` for a materialized view), `ownership`
-  (`role:<owner>`), `documentation` (the comment), `tags` and, for views, `columnLineage`.
+  (`role:<owner>`), `documentation` (the comment), `tags`, `sourcesense_security` and, for
+  views, `columnLineage`.
 - **RunEvent** (`eventType: COMPLETE`), one per view and materialized view, right after its
   DatasetEvent: the job `{namespace, name: database.schema.view}` with the `sql` facet (the
   view definition, dialect `postgres`) and `jobType` (`BATCH`, integration `POSTGRES`,
@@ -73,6 +89,12 @@ versions of the installed openlineage-python); events parse back into its models
   data: `{key: "pii", value: <class>, source: "sourcesense", field: <column>}`, the class
   being email, phone, person_name, address, card_number or national_id. Only the class is
   written, never a sampled value.
+- **sourcesense_security** (custom facet, schema docs/facets/SecurityDatasetFacet.json), only
+  on datasets with something set: `rowLevelSecurity` (`enabled`, or `forced` with FORCE ROW
+  LEVEL SECURITY), `policies` (raw/policies.parquet: `name`, `command`, `type`, `roles`,
+  `using`, `withCheck`, expressions as pg_policies shows them), and for views
+  `securityBarrier`, `securityInvoker` (true when set) and `checkOption` (`local` |
+  `cascaded`). Partitions roll up into their parent, so their own policies are not in it.
 
 `--openlineage-url URL` (API: `options.openlineage_url`) also posts every event, in file
 order, to `URL/api/v1/lineage` through openlineage-python's HTTP transport, with

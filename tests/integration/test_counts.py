@@ -26,7 +26,8 @@ INDEPENDENT_COUNTS = {
           AND a.attnum > 0 AND NOT a.attisdropped AND {USER_SCHEMA}""",
     "constraints": f"""SELECT count(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE k.contype IN ('p', 'f', 'u', 'c', 'x') AND k.conparentid = 0 AND {USER_SCHEMA}""",
+        WHERE k.contype IN ('p', 'f', 'u', 'c', 'x') AND k.conparentid = 0
+          AND (k.conislocal OR NOT c.relispartition) AND {USER_SCHEMA}""",
     "indexes": """SELECT count(*) FROM pg_indexes i
         WHERE i.schemaname NOT IN ('pg_catalog', 'information_schema')
           AND i.schemaname !~ '^pg_'
@@ -42,6 +43,8 @@ INDEPENDENT_COUNTS = {
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE NOT t.tgisinternal AND NOT c.relispartition AND {USER_SCHEMA}""",
     "extensions": "SELECT count(*) FROM pg_extension",
+    "policies": """SELECT count(*) FROM pg_policies p
+        WHERE p.schemaname NOT IN ('pg_catalog', 'information_schema')""",
 }
 
 

@@ -90,7 +90,7 @@ def test_every_line_of_a_profiled_run_loads_into_pyatlan(profiled_dir: Path) -> 
         assert asset.qualified_name == entity["attributes"]["qualifiedName"]
         unknown = set(entity["attributes"]) - known_aliases(asset)
         assert not unknown, (entity["typeName"], unknown)
-        assert set(entity) <= {"typeName", "attributes", "classifications"}
+        assert set(entity) <= {"typeName", "attributes", "classifications", "customAttributes"}
     profiled = [e["attributes"] for e in lines if "columnMissingValuesCountLong" in
                 e["attributes"]]  # fmt: skip
     assert profiled, "the profile reached no column"

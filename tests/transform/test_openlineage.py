@@ -43,6 +43,7 @@ from sourcesense.lineage import build_lineage
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import get_settings
 from sourcesense.source import parse_dsn
+from sourcesense.transform.openlineage.facets import SECURITY_FACET, SecurityDatasetFacet
 from sourcesense.transform.registry import run_transformers
 from tests.helpers import extract
 from tests.pg import PgServer
@@ -101,6 +102,7 @@ def _facet(kind: str, data: dict[str, Any]) -> Any:
         "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet,
         "sql": sql_job.SQLJobFacet,
         "jobType": job_type_job.JobTypeJobFacet,
+        SECURITY_FACET: SecurityDatasetFacet,
     }
     return plain[kind](**body, **meta)
 

@@ -18,6 +18,7 @@ import psycopg
 import pyarrow as pa
 
 from sourcesense.extract.filters import Filters
+from sourcesense.extract.names import qualified
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.quality.pii import drop_pii_mcvs
 from sourcesense.watchdog import WatchedConnection
@@ -162,9 +163,9 @@ def _read_locks(
         if in_schema is None:
             continue  # out of scope, but a view in scope may still read it
         entry = {
-            "object": f"{result.database}.{in_schema}.{table}",
-            "reason": _lock_reason(reason, f"{schema}.{name}", pid, granted),
-            "locked_relation": f"{result.database}.{schema}.{name}",
+            "object": qualified(result.database, in_schema, table),
+            "reason": _lock_reason(reason, qualified(schema, name), pid, granted),
+            "locked_relation": qualified(result.database, schema, name),
             "locked_oid": locked_oid,
         }
         if (entry["object"], entry["reason"]) not in known:

@@ -31,6 +31,7 @@ from sourcesense.extract.catalog import (
     stream_batches,
 )
 from sourcesense.extract.filters import Filters, check_shape, validate_on_server
+from sourcesense.extract.names import qualified
 from sourcesense.extract.preflight import check_server_version
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
@@ -194,7 +195,7 @@ def extract_part(
     part = DatabasePart(name=target.name, index=target.index)
     if not target.can_connect:
         part.status = "skipped"
-        part.skipped.append({"object": target.name, "reason": "no CONNECT privilege"})
+        part.skipped.append({"object": qualified(target.name), "reason": "no CONNECT privilege"})
         return part
     sink = _PartSink(part_dir(run_dir, target.index))
 
@@ -277,7 +278,7 @@ class _PartSink(ParquetSink):
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder, SCHEMAS)
-        self.unreadable: list[str] = []
+        self.unreadable: list[tuple[str, str]] = []
 
     def write(self, kind: str, batch: pa.RecordBatch) -> None:
         if kind == "relations":
@@ -290,18 +291,18 @@ class _PartSink(ParquetSink):
         super().discard(kind)
 
 
-def _unreadable(batch: pa.RecordBatch) -> list[str]:
+def _unreadable(batch: pa.RecordBatch) -> list[tuple[str, str]]:
     data = batch.select(["schema_name", "table_name", "readable"]).to_pylist()
-    return [f"{r['schema_name']}.{r['table_name']}" for r in data if r["readable"] is False]
+    return [(r["schema_name"], r["table_name"]) for r in data if r["readable"] is False]
 
 
-def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[str]) -> None:
+def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[tuple[str, str]]) -> None:
     part.status = "failed" if result.errors else "completed"
     part.snapshot, part.counts, part.seconds = result.snapshot, result.counts, result.seconds
     part.warnings, part.errors, part.locked = result.warnings, result.errors, result.locked
     reason = "no SELECT privilege: catalog metadata extracted, table data not readable"
-    for qualified in unreadable[:MAX_LISTED_UNREADABLE]:
-        part.skipped.append({"object": f"{part.name}.{qualified}", "reason": reason})
+    for schema, table in unreadable[:MAX_LISTED_UNREADABLE]:
+        part.skipped.append({"object": qualified(part.name, schema, table), "reason": reason})
     if len(unreadable) > MAX_LISTED_UNREADABLE:
         more = len(unreadable) - MAX_LISTED_UNREADABLE
         part.warnings.append(f"{part.name}: {more} more tables without SELECT")

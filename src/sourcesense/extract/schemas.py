@@ -63,7 +63,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             (
                 "row_estimate",
                 I64,
-                "planner estimate (reltuples); summed over leaves when partitioned",
+                "planner estimate (reltuples); null while unknown (never analyzed); summed over "
+                "the leaves when partitioned, null if any leaf's is unknown",
             ),
             (
                 "size_bytes",
@@ -77,7 +78,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("last_analyze", TS, "last manual ANALYZE"),
             ("last_autoanalyze", TS, "last autoanalyze"),
             ("definition", STR, "view / materialized view query (pg_get_viewdef); null if locked"),
-            ("is_populated", BOOL, "materialized view has data"),
+            (
+                "is_populated",
+                BOOL,
+                "pg_class relispopulated: false only for a materialized view not yet refreshed",
+            ),
+            ("security_barrier", BOOL, "view WITH (security_barrier); null for non-views"),
+            (
+                "security_invoker",
+                BOOL,
+                "view WITH (security_invoker), PG 15+ (false before); null for non-views",
+            ),
+            ("check_option", STR, "view WITH LOCAL | CASCADED CHECK OPTION: local | cascaded"),
             ("is_partition", BOOL, "this relation is a partition of parent_table"),
             ("parent_schema", STR, "schema of the parent, for partitions"),
             ("parent_table", STR, "parent partitioned table, for partitions"),
@@ -91,7 +103,12 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("partition_count", I64, "direct partitions, for partitioned tables; null if locked"),
             ("foreign_server", STR, "server of a foreign table"),
             ("tablespace", STR, "tablespace when not the database default"),
-            ("row_security", BOOL, "row-level security enabled"),
+            ("row_security", BOOL, "ENABLE ROW LEVEL SECURITY (relrowsecurity)"),
+            (
+                "force_row_security",
+                BOOL,
+                "FORCE ROW LEVEL SECURITY: policies apply to the owner too (relforcerowsecurity)",
+            ),
             ("readable", BOOL, "the extracting role has SELECT on it"),
         ]
     ),
@@ -147,8 +164,34 @@ SCHEMAS: dict[str, pa.Schema] = {
             ),
             ("on_delete", STR, "FK ON DELETE rule, same values"),
             ("match_type", STR, "FK MATCH simple | full | partial"),
-            ("definition", STR, "CHECK / EXCLUDE clause; null if locked"),
-            ("is_validated", BOOL, "false for NOT VALID constraints"),
+            (
+                "on_delete_columns",
+                STRS,
+                "FK ON DELETE SET NULL / SET DEFAULT (columns) list, PG 15+; null when all",
+            ),
+            (
+                "definition",
+                STR,
+                "the constraint as pg_get_constraintdef prints it (shows NULLS NOT DISTINCT, "
+                "WITHOUT OVERLAPS, PERIOD, NOT ENFORCED); null if locked",
+            ),
+            ("is_validated", BOOL, "false for NOT VALID (and NOT ENFORCED) constraints"),
+            (
+                "is_enforced",
+                BOOL,
+                "false for NOT ENFORCED constraints (conenforced, PG 18+; true before)",
+            ),
+            (
+                "is_temporal",
+                BOOL,
+                "key's last column is WITHOUT OVERLAPS (primary key, unique) or PERIOD "
+                "(foreign key): conperiod, PG 18+ (false before); null for check, exclusion",
+            ),
+            (
+                "nulls_not_distinct",
+                BOOL,
+                "UNIQUE NULLS NOT DISTINCT, PG 15+ (false before); null unless primary or unique",
+            ),
             ("is_deferrable", BOOL, "DEFERRABLE"),
             ("is_deferred", BOOL, "INITIALLY DEFERRED"),
             ("index_name", STR, "index backing a primary key, unique or exclusion constraint"),
@@ -168,6 +211,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ),
             ("include_columns", STRS, "INCLUDE (...) columns"),
             ("is_unique", BOOL, "UNIQUE"),
+            ("nulls_not_distinct", BOOL, "NULLS NOT DISTINCT, PG 15+ (false before)"),
             ("is_primary", BOOL, "backs the primary key"),
             ("is_exclusion", BOOL, "backs an exclusion constraint"),
             (
@@ -248,6 +292,22 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("enabled", STR, "origin | disabled | replica | always"),
             ("definition", STR, "CREATE TRIGGER statement; null if locked"),
             ("comment", STR, "COMMENT ON TRIGGER"),
+        ]
+    ),
+    "policies": _schema(
+        [
+            *_REL,
+            ("policy_name", STR, "row-level security policy name"),
+            ("command", STR, "all | select | insert | update | delete (FOR ...)"),
+            ("policy_type", STR, "permissive | restrictive (AS ...)"),
+            ("roles", STRS, "roles it applies to (TO ...), sorted; public for PUBLIC"),
+            ("using_expression", STR, "USING expression as pg_policies shows it; null if locked"),
+            (
+                "with_check_expression",
+                STR,
+                "WITH CHECK expression as pg_policies shows it; null if locked",
+            ),
+            ("comment", STR, "COMMENT ON POLICY"),
         ]
     ),
     "types": _schema(

@@ -1,9 +1,9 @@
 """A fingerprint per relation: hashes of the raw rows that describe it, written by every run.
 
 `definition` covers what DDL changes (the relation's row, columns, constraints, indexes,
-triggers, privileges, view dependencies, OID included: a table dropped and re-created is a new
-one); `statistics` covers what writes, VACUUM and ANALYZE change (sizes, tuple counts, scans,
-pg_stats). `fingerprint` adds the definitions of what the relation's derived output reads
+triggers, policies, privileges, view dependencies, OID included: a table dropped and re-created
+is a new one); `statistics` covers what writes, VACUUM and ANALYZE change (sizes, tuple counts,
+scans, pg_stats). `fingerprint` adds the definitions of what the relation's derived output reads
 besides its own rows: a view's sources (their columns resolve its SQL) and a partition's
 parent. Two runs give a relation the same fingerprint exactly when every step's output for it
 would be the same.
@@ -35,6 +35,7 @@ _STATISTICS: dict[str, set[str]] = {
     "constraints": set(),
     "indexes": {"size_bytes", "scans"},
     "triggers": set(),
+    "policies": set(),
     "privileges": set(),
     "view_dependencies": set(),
     "column_stats": {field.name for field in SCHEMAS["column_stats"]} - set(KEY_FIELDS),

@@ -1,5 +1,5 @@
-"""What changed between two runs: tables, views, columns, constraints and indexes added,
-removed, changed or renamed.
+"""What changed between two runs: tables, views, columns, constraints, indexes and policies
+added, removed, changed or renamed.
 
 Objects are matched through OIDs where the catalog keeps them (a renamed table or index keeps
 its OID; a renamed column keeps its table's OID and its attnum), so a rename is one change,
@@ -15,7 +15,19 @@ from typing import Any
 
 from sourcesense.store.readers import raw
 
-RELATION_FIELDS = ("kind", "comment", "definition", "owner", "persistence", "partition_key")
+RELATION_FIELDS = (
+    "kind",
+    "comment",
+    "definition",
+    "owner",
+    "persistence",
+    "partition_key",
+    "row_security",
+    "force_row_security",
+    "security_barrier",
+    "security_invoker",
+    "check_option",
+)
 COLUMN_FIELDS = (
     "data_type",
     "is_nullable",
@@ -32,22 +44,41 @@ CONSTRAINT_FIELDS = (
     "referenced_columns",
     "on_update",
     "on_delete",
+    "on_delete_columns",
     "definition",
     "is_validated",
+    "is_enforced",
     "is_deferrable",
+    "nulls_not_distinct",
     "comment",
 )
-INDEX_FIELDS = ("columns", "include_columns", "is_unique", "predicate", "access_method", "comment")
+INDEX_FIELDS = (
+    "columns",
+    "include_columns",
+    "is_unique",
+    "nulls_not_distinct",
+    "predicate",
+    "access_method",
+    "comment",
+)
+POLICY_FIELDS = (
+    "command",
+    "policy_type",
+    "roles",
+    "using_expression",
+    "with_check_expression",
+    "comment",
+)
 
 
 @dataclass(frozen=True)
 class Change:
-    object_kind: str  # relation | column | constraint | index
+    object_kind: str  # relation | column | constraint | index | policy
     change: str  # added | removed | changed | renamed
     catalog_name: str
     schema_name: str
     table_name: str
-    name: str | None = None  # column, constraint or index name
+    name: str | None = None  # column, constraint, index or policy name
     field: str | None = None  # for changed: what changed; for renamed: 'name'
     before: Any = None
     after: Any = None
@@ -65,6 +96,7 @@ def diff_runs(run_a: Path, run_b: Path) -> list[Change]:
         ("column", COLUMN_FIELDS, "column_name"),
         ("constraint", CONSTRAINT_FIELDS, "constraint_name"),
         ("index", INDEX_FIELDS, "index_name"),
+        ("policy", POLICY_FIELDS, "policy_name"),
     ):
         a = _children(run_a, kind, names_a, live)
         b = _children(run_b, kind, names_b, live)
@@ -130,6 +162,12 @@ def _relation_change(change: str, rel: dict[str, Any], **extra: Any) -> Change:
 
 
 ChildKey = tuple[str, int, str]  # catalog, relation oid, child name
+_CHILD_KINDS = {  # raw file and name field of each kind of child
+    "column": ("columns", "column_name"),
+    "constraint": ("constraints", "constraint_name"),
+    "index": ("indexes", "index_name"),
+    "policy": ("policies", "policy_name"),
+}
 
 
 def _children(
@@ -137,13 +175,12 @@ def _children(
 ) -> dict[ChildKey, dict[str, Any]]:
     """Children of relations present in both runs, keyed by their relation's OID."""
     oid_of = {(catalog, *name): oid for (catalog, oid), name in names.items()}
-    source = {"column": "columns", "constraint": "constraints", "index": "indexes"}[kind]
-    name_key = {"column": "column_name", "constraint": "constraint_name", "index": "index_name"}
+    source, name_key = _CHILD_KINDS[kind]
     found = {}
     for row in raw(run, source):
         oid = oid_of.get((row["catalog_name"], row["schema_name"], row["table_name"]))
         if oid is not None and (row["catalog_name"], oid) in live:
-            found[(row["catalog_name"], oid, row[name_key[kind]])] = row
+            found[(row["catalog_name"], oid, row[name_key])] = row
     return found
 
 

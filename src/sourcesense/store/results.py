@@ -15,7 +15,8 @@ from sourcesense.errors import ConfigError
 SEARCHABLE = {
     "relations": "table_name", "columns": "column_name", "constraints": "constraint_name",
     "indexes": "index_name", "sequences": "sequence_name", "routines": "routine_name",
-    "triggers": "trigger_name", "types": "type_name", "schemas": "schema_name",
+    "triggers": "trigger_name", "policies": "policy_name", "types": "type_name",
+    "schemas": "schema_name",
     "databases": "catalog_name", "extensions": "extension_name", "privileges": "table_name",
     "view_dependencies": "table_name", "column_stats": "column_name",
 }  # fmt: skip

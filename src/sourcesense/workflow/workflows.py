@@ -49,7 +49,8 @@ KIND_STAGE = {
     "schemas": "schema_discovery", "extensions": "schema_discovery", "types": "schema_discovery",
     "routines": "schema_discovery", "sequences": "schema_discovery",
     "relations": "table_metadata", "indexes": "table_metadata", "triggers": "table_metadata",
-    "privileges": "table_metadata", "view_dependencies": "table_metadata",
+    "policies": "table_metadata", "privileges": "table_metadata",
+    "view_dependencies": "table_metadata",
     "columns": "column_metadata", "column_stats": "column_metadata", "constraints": "foreign_keys",
 }  # fmt: skip
 PERMANENT = [

@@ -22,6 +22,9 @@ SELECT pg_catalog.current_database() AS catalog_name,
              WHERE k.ord > i.indnkeyatts
              ORDER BY k.ord) AS include_columns,
        i.indisunique AS is_unique,
+       -- PG 15+; read through jsonb so older servers give false instead of an error
+       COALESCE((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false)
+           AS nulls_not_distinct,
        i.indisprimary AS is_primary,
        i.indisexclusion AS is_exclusion,
        i.indisvalid AS is_valid,

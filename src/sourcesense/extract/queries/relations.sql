@@ -1,5 +1,6 @@
 -- Tables, partitioned tables, partitions, views, materialized views and foreign tables.
--- A partitioned table carries its partition count and the summed size and rows of its leaves.
+-- A partitioned table carries its partition count and the summed size and rows of its leaves;
+-- its row estimate is unknown (null) while any leaf's is (reltuples -1: never analyzed, PG 14+).
 -- %(exact_sizes)s = false reads sizes from relpages instead, which takes no lock.
 -- Calls that would wait on another session's ACCESS EXCLUSIVE lock are left out (null): see
 -- locks.sql. A size needs the relation and its indexes, a view definition its sources, a
@@ -26,7 +27,8 @@ tree AS MATERIALIZED (
            sum(CASE WHEN %(exact_sizes)s THEN pg_catalog.pg_total_relation_size(t.relid)
                     ELSE pc.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
                END) FILTER (WHERE t.isleaf) AS size_bytes,
-           sum(GREATEST(pc.reltuples, 0)) FILTER (WHERE t.isleaf) AS row_estimate
+           sum(pc.reltuples) FILTER (WHERE t.isleaf) AS row_estimate,
+           bool_and(pc.reltuples >= 0) FILTER (WHERE t.isleaf) AS rows_known
     FROM scoped s
     CROSS JOIN LATERAL pg_catalog.pg_partition_tree(s.oid) t
     JOIN pg_catalog.pg_class pc ON pc.oid = t.relid
@@ -45,7 +47,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
             ELSE 'temporary' END AS persistence,
        (SELECT count(*) FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS column_count,
-       CASE WHEN c.relkind = 'p' THEN tree.row_estimate::bigint
+       CASE WHEN c.relkind = 'p' AND tree.oid IS NOT NULL AND tree.rows_known IS NOT FALSE
+            THEN COALESCE(tree.row_estimate, 0)::bigint
             WHEN c.relkind IN ('r', 'm') AND c.reltuples >= 0 THEN c.reltuples::bigint
        END AS row_estimate,
        CASE WHEN c.relkind = 'p' AND tree.oid IS NOT NULL THEN COALESCE(tree.size_bytes, 0)
@@ -62,7 +65,12 @@ SELECT pg_catalog.current_database() AS catalog_name,
        CASE WHEN c.relkind IN ('v', 'm') AND NOT s.is_locked
                  AND NOT EXISTS (SELECT 1 FROM definition_locked k WHERE k.oid = c.oid)
             THEN pg_catalog.pg_get_viewdef(c.oid, true) END AS definition,
-       c.relkind = 'm' AND c.relispopulated AS is_populated,
+       c.relispopulated AS is_populated,
+       CASE WHEN c.relkind = 'v' THEN COALESCE(opt.security_barrier, false) END
+           AS security_barrier,
+       CASE WHEN c.relkind = 'v' THEN COALESCE(opt.security_invoker, false) END
+           AS security_invoker,
+       CASE WHEN c.relkind = 'v' THEN opt.check_option END AS check_option,
        s.is_partition,
        pn.nspname AS parent_schema,
        parent.relname AS parent_table,
@@ -77,10 +85,21 @@ SELECT pg_catalog.current_database() AS catalog_name,
        fs.srvname AS foreign_server,
        ts.spcname AS tablespace,
        c.relrowsecurity AS row_security,
+       c.relforcerowsecurity AS force_row_security,
        pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable
 FROM scoped s
 JOIN pg_catalog.pg_class c ON c.oid = s.oid
 LEFT JOIN tree ON tree.oid = c.oid
+-- View options as reloptions hold them (security_invoker is PG 15+, absent before: false).
+LEFT JOIN LATERAL (
+    SELECT bool_or(CASE WHEN o.option_name = 'security_barrier'
+                        THEN o.option_value::boolean END) AS security_barrier,
+           bool_or(CASE WHEN o.option_name = 'security_invoker'
+                        THEN o.option_value::boolean END) AS security_invoker,
+           min(CASE WHEN o.option_name = 'check_option' THEN o.option_value END) AS check_option
+    FROM pg_catalog.pg_options_to_table(c.reloptions) o
+    WHERE c.relkind = 'v'
+) opt ON true
 LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid
 LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid
 LEFT JOIN pg_catalog.pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid

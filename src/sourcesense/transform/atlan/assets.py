@@ -28,6 +28,11 @@ from sourcesense.transform.atlan.common import (
 )  # fmt: skip
 from sourcesense.transform.atlan.processes import process_items
 from sourcesense.transform.atlan.routines import routine_entities
+from sourcesense.transform.atlan.security import (
+    SECURITY_FIELDS,
+    custom_attributes,
+    policies_by_relation,
+)
 
 # What the entities of relations, their columns and their processes read (the others, such as
 # privileges, would only take memory: a Python object per field and relation).
@@ -35,6 +40,7 @@ RELATION_FIELDS = [
     "catalog_name", "schema_name", "table_name", "kind", "is_partition", "comment",
     "column_count", "row_estimate", "size_bytes", "owner", "partition_strategy",
     "partition_count", "parent_schema", "parent_table", "partition_bound", "definition",
+    *SECURITY_FIELDS,
 ]  # fmt: skip
 
 
@@ -67,7 +73,7 @@ def atlan_items(
         )  # fmt: skip
     for found in _schema_entities(schemas, relations, qn, base):
         yield None, "Schema", found
-    yield from _relation_items(relations, qn, base, reused)
+    yield from _relation_items(relations, qn, base, reused, policies_by_relation(run_dir))
     yield from column_items(run_dir, relations, qn, base, reused, pii_tags or {})
     yield from process_items(run_dir, relations, qn, base, reused)
     for found in routine_entities(raw(run_dir, "routines"), qn, base):
@@ -99,8 +105,9 @@ def _schema_entities(
 
 
 def _relation_items(
-    relations: list[Relation], connection: str, base: dict[str, Any], reused: frozenset[str]
-) -> Iterator[Item]:
+    relations: list[Relation], connection: str, base: dict[str, Any], reused: frozenset[str],
+    policies: Mapping[str, list[dict[str, Any]]],
+) -> Iterator[Item]:  # fmt: skip
     by_name = {(r["catalog_name"], r["schema_name"], r["table_name"]): r for r in relations}
     for rel in relations:
         key = relation_key(rel["catalog_name"], rel["schema_name"], rel["table_name"])
@@ -127,7 +134,9 @@ def _relation_items(
             if rel["kind"] in ("view", "materialized_view"):
                 attributes["definition"] = rel["definition"]
             attributes["atlanSchema"] = ref("Schema", ctx["schemaQualifiedName"])
-        yield key, type_name, entity(type_name, rel["table_name"], qn, base, **attributes)
+        found = entity(type_name, rel["table_name"], qn, base, **attributes)
+        custom = custom_attributes(rel, policies.get(key, []))
+        yield key, type_name, found | {"customAttributes": custom} if custom else found
 
 
 def _partition_parent(

@@ -46,6 +46,14 @@ keeps its processes from run to run.
   `connectionQualifiedName`, `lastSyncRun` (the run id), `lastSyncRunAt` (its start, epoch
   milliseconds) and `lastSyncWorkflowName` (`sourcesense`). Lines copied from the previous run
   by an incremental run carry this run's sync attributes.
+- **Row-level security and view options**: pyatlan's models have no attribute for them, so
+  they are Atlas custom attributes, the entity's `customAttributes` beside `attributes`
+  (strings), only where something is set: `rowLevelSecurity` (`enabled` | `forced`),
+  `policyCount`, `policy_1`, `policy_2`, ... (by name) each `name: AS PERMISSIVE FOR SELECT TO
+  role, ... USING (expr) WITH CHECK (expr)`, cut to Atlas's default 500 characters (ending in
+  `…`); on views `securityBarrier`, `securityInvoker` (`true`) and `checkOption` (`local` |
+  `cascaded`). Constraint attributes (NOT ENFORCED, temporal keys, NULLS NOT DISTINCT,
+  ON DELETE SET NULL columns) have no place in either model: they are in raw/constraints.parquet.
 - **Owners and counts**: `sourceCreatedBy` is the owning role (databases, schemas, relations,
   routines); `Database.schemaCount`, `Schema.tableCount`/`viewsCount`; `rowCount` only where
   the planner has an estimate (not before the first ANALYZE, not for views).

@@ -1,10 +1,11 @@
 """The OpenLineage events of a run, relation by relation.
 
 Every table and view (partitions roll up into their parent) gets a DatasetEvent: schema,
-dataSource, datasetType, ownership, documentation, tags (PII classes) and, for views,
-columnLineage. Every view and materialized view also gets a job (namespace
-`postgres://host:port`, name `database.schema.view`) with a COMPLETE RunEvent: inputs its
-sources, output the view with its columnLineage facet, the view definition as the sql facet.
+dataSource, datasetType, ownership, documentation, tags (PII classes), sourcesense_security
+(row-level security, policies, view options) and, for views, columnLineage. Every view and
+materialized view also gets a job (namespace `postgres://host:port`, name
+`database.schema.view`) with a COMPLETE RunEvent: inputs its sources, output the view with its
+columnLineage facet, the view definition as the sql facet.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from sourcesense.transform.openlineage.facets import (
     DATASET_EVENT_URL,
     PRODUCER,
     RUN_EVENT_URL,
+    SECURITY_FACET,
     TRANSFORMATIONS,
     dataset_type_facet,
     facet,
     schema_facet,
+    security_facet,
     tags_facet,
 )
 
@@ -36,7 +39,8 @@ VIEW_KINDS = {"view": "VIEW", "materialized_view": "MATERIALIZED_VIEW"}
 Event = dict[str, Any]
 
 _RELATION_FIELDS = ["catalog_name", "schema_name", "table_name", "kind", "owner", "comment",
-                    "definition", "is_partition"]  # fmt: skip
+                    "definition", "is_partition", "row_security", "force_row_security",
+                    "security_barrier", "security_invoker", "check_option"]  # fmt: skip
 _COLUMN_FIELDS = ["catalog_name", "schema_name", "table_name", "column_name", "data_type",
                   "comment", "ordinal"]  # fmt: skip
 _PII_FIELDS = ["catalog_name", "schema_name", "table_name", "column_name", "pii_class"]
@@ -103,6 +107,7 @@ def relation_events(
     ns = namespace(manifest)
     columns = rows_per_relation(run_dir, "raw/columns.parquet", keys, _COLUMN_FIELDS, only)
     pii = _by_relation(_pii_rows(run_dir, only))
+    policies = _by_relation(raw(run_dir, "policies"))
     lineage = _lineage(run_dir, only)
     for rel, key, rel_columns in zip(relations, keys, columns, strict=True):
         if key in reused:
@@ -111,6 +116,9 @@ def relation_events(
         name = f"{rel['catalog_name']}.{rel['schema_name']}.{rel['table_name']}"
         found = lineage.get(key, ViewLineage())
         facets = _facets(rel, rel_columns, pii.get(key, []), ns, found)
+        security = security_facet(rel, policies.get(key, []))
+        if security is not None:
+            facets[SECURITY_FACET] = security
         events = [{
             "eventTime": event_time, "producer": PRODUCER, "schemaURL": DATASET_EVENT_URL,
             "dataset": {"namespace": ns, "name": name, "facets": facets},

@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
+import attr
 from openlineage.client.event_v2 import DatasetEvent, RunEvent
 from openlineage.client.facet_v2 import (
     column_lineage_dataset,
@@ -23,11 +24,33 @@ from openlineage.client.facet_v2 import (
     sql_job,
     tags_dataset,
 )
+from openlineage.client.generated.base import DatasetFacet
 
 from sourcesense import __version__
 
 OPENLINEAGE_VERSION = version("openlineage-python")
 PRODUCER = f"https://github.com/sourcesense/sourcesense/tree/v{__version__}"
+SECURITY_FACET = "sourcesense_security"  # custom facets are named after their producer
+
+
+@attr.define
+class SecurityDatasetFacet(DatasetFacet):
+    """Row-level security and view options (docs/facets/SecurityDatasetFacet.json)."""
+
+    rowLevelSecurity: str | None = attr.field(default=None)
+    policies: list[dict[str, Any]] | None = attr.field(default=None)
+    securityBarrier: bool | None = attr.field(default=None)
+    securityInvoker: bool | None = attr.field(default=None)
+    checkOption: str | None = attr.field(default=None)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return (
+            f"https://github.com/sourcesense/sourcesense/blob/v{__version__}/docs/facets/"
+            "SecurityDatasetFacet.json#/$defs/SecurityDatasetFacet"
+        )
+
+
 DATASET_EVENT_URL = DatasetEvent._get_schema()
 RUN_EVENT_URL = RunEvent._get_schema()
 
@@ -41,6 +64,7 @@ _URLS: dict[str, str] = {
     "tags": tags_dataset.TagsDatasetFacet._get_schema(),
     "sql": sql_job.SQLJobFacet._get_schema(),
     "jobType": job_type_job.JobTypeJobFacet._get_schema(),
+    SECURITY_FACET: SecurityDatasetFacet._get_schema(),
 }
 
 # lineage/edges.parquet transformation -> the spec's (type, subtype) (column lineage 1-2-0).
@@ -95,3 +119,25 @@ def tags_facet(pii: list[tuple[str, str]]) -> dict[str, Any]:
 def dataset_type_facet(kind: str) -> dict[str, Any]:
     dataset_type, sub_type = DATASET_TYPES.get(kind, ("TABLE", None))
     return facet("datasetType", datasetType=dataset_type, subType=sub_type)
+
+
+def security_facet(rel: dict[str, Any], policies: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """sourcesense_security, when the relation has row-level security, policies or view
+    options; policies as pg_policies shows them."""
+    rls = ("forced" if rel["force_row_security"] else "enabled") if rel["row_security"] else None
+    entries = [
+        {"name": p["policy_name"], "command": p["command"], "type": p["policy_type"],
+         "roles": p["roles"], "using": p["using_expression"],
+         "withCheck": p["with_check_expression"]}
+        for p in policies
+    ]  # fmt: skip
+    fields = {
+        "rowLevelSecurity": rls,
+        "policies": [{k: v for k, v in e.items() if v is not None} for e in entries] or None,
+        "securityBarrier": rel["security_barrier"] or None,
+        "securityInvoker": rel["security_invoker"] or None,
+        "checkOption": rel["check_option"],
+    }
+    if all(value is None for value in fields.values()):
+        return None
+    return facet(SECURITY_FACET, **fields)
