@@ -84,7 +84,7 @@ def selfcheck(conninfo: str, run_dir: Path) -> list[Difference]:
     queries = _queries()
     differences: list[Difference] = []
     with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as conn:
-        database = str(conn.execute("SELECT current_database() AS d").fetchone()["d"])  # type: ignore[index]
+        database = conn.info.dbname
         for kind, key in KEYS.items():
             file = run_dir / "raw" / f"{kind}.parquet"
             if not file.exists():
@@ -144,9 +144,10 @@ def _same(row: Row) -> Row:
 
 
 def _columns(row: Row) -> Row:
-    """Length, precision and scale as format_type prints the declared type (a domain's base)."""
+    """Length (characters, or bits), precision and scale as format_type prints the declared
+    type (a domain's base)."""
     declared = row.pop("true_type")
-    chars = re.fullmatch(r"character(?: varying)?\((\d+)\)", declared)
+    chars = re.fullmatch(r"(?:character|bit)(?: varying)?\((\d+)\)", declared)
     numeric = re.fullmatch(r"numeric\((\d+),(-?\d+)\)", declared)
     row["max_length"] = int(chars[1]) if chars else None
     row["numeric_precision"] = int(numeric[1]) if numeric else None

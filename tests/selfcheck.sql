@@ -107,7 +107,8 @@ SELECT rel.schema_name::text, rel.table_name::text, a.attname::text AS column_na
             WHEN t.typtype = 'e' THEN 'enum' WHEN t.typtype = 'c' THEN 'composite'
             WHEN t.typtype = 'r' THEN 'range' WHEN t.typtype = 'm' THEN 'multirange'
             WHEN t.typtype = 'b' THEN 'base' ELSE 'pseudo' END AS type_kind,
-       NOT a.attnotnull AS is_nullable,
+       -- information_schema's answer (a NOT NULL domain counts); it omits materialized views
+       COALESCE(ic.is_nullable::text = 'YES', NOT a.attnotnull) AS is_nullable,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS column_default,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by_default' END AS identity,
@@ -125,6 +126,9 @@ JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum >= 1 AND NOT
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type elem ON elem.typarray = t.oid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN information_schema.columns ic
+  ON ic.table_schema = rel.schema_name AND ic.table_name = rel.table_name
+ AND ic.column_name = a.attname
 WHERE NOT rel.relispartition
 
 -- kind: constraints

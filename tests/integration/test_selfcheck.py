@@ -13,7 +13,7 @@ import pytest
 
 from sourcesense.extract.run import RunOutcome
 from tests.helpers import extract
-from tests.pg import PgServer, generated_catalog
+from tests.pg import PgServer
 from tests.selfcheck import (
     KEYS,
     SKIPPED,
@@ -139,8 +139,9 @@ def test_sample_db_matches_postgresql(pg: PgServer, sample_db: str, tmp_path: Pa
     assert differences == [], summary(differences)
 
 
-def test_generated_catalog_of_2000_tables_matches_postgresql(pg: PgServer, tmp_path: Path) -> None:
-    with generated_catalog(pg, "sstest_selfcheck_gen", tables=2000) as name:
-        outcome = extract(pg, name, tmp_path / "data")
-        differences = unexplained(selfcheck(pg.conninfo(name), outcome.run_dir))
+def test_generated_catalog_of_2000_tables_matches_postgresql(
+    pg: PgServer, catalog_2000: str, tmp_path: Path
+) -> None:
+    outcome = extract(pg, catalog_2000, tmp_path / "data")
+    differences = unexplained(selfcheck(pg.conninfo(catalog_2000), outcome.run_dir))
     assert differences == [], summary(differences)
