@@ -83,7 +83,9 @@ def selfcheck(conninfo: str, run_dir: Path) -> list[Difference]:
     """Every difference between `run_dir`'s raw files and the database `conninfo` names."""
     queries = _queries()
     differences: list[Difference] = []
-    with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row) as conn:
+    # As the extraction's sessions (docs/ARCHITECTURE.md): definitions print schema-qualified.
+    options = "-c search_path=pg_catalog"
+    with psycopg.connect(conninfo, autocommit=True, row_factory=dict_row, options=options) as conn:
         database = conn.info.dbname
         for kind, key in KEYS.items():
             file = run_dir / "raw" / f"{kind}.parquet"

@@ -33,6 +33,7 @@ KNOWN_UNTIL_MERGED: dict[tuple[str, str], int] = {
     ("columns", "numeric_precision"): 1,
     ("columns", "numeric_scale"): 2,
     ("columns", "type_kind"): 3,
+    ("columns", "is_nullable"): 1,  # NOT NULL domain, as information_schema (fix13, 0cdfd8b)
     ("routines", "definition"): 4,
     ("sequences", "is_identity"): 5,
     ("relations", "row_estimate"): 6,
