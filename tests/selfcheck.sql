@@ -107,8 +107,10 @@ SELECT rel.schema_name::text, rel.table_name::text, a.attname::text AS column_na
             WHEN t.typtype = 'e' THEN 'enum' WHEN t.typtype = 'c' THEN 'composite'
             WHEN t.typtype = 'r' THEN 'range' WHEN t.typtype = 'm' THEN 'multirange'
             WHEN t.typtype = 'b' THEN 'base' ELSE 'pseudo' END AS type_kind,
-       -- information_schema's answer (a NOT NULL domain counts); it omits materialized views
-       COALESCE(ic.is_nullable::text = 'YES', NOT a.attnotnull) AS is_nullable,
+       -- information_schema's answer (a NOT NULL domain counts), and for the materialized
+       -- views it omits, its rule
+       COALESCE(ic.is_nullable::text = 'YES', NOT (a.attnotnull OR t.typnotnull))
+           AS is_nullable,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
            AS column_default,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by_default' END AS identity,

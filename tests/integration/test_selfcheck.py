@@ -4,12 +4,17 @@ Every extracted attribute must equal what PostgreSQL itself says."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from psycopg import sql
 
 from sourcesense.extract.run import RunOutcome
 from tests.helpers import extract
@@ -61,11 +66,40 @@ def unexplained(differences: list[Difference]) -> list[Difference]:
 
 @pytest.fixture(scope="module")
 def regression_db(pg: PgServer) -> Iterator[str]:
-    with pg.temp_database("sstest_selfcheck") as name, pg.connect(name) as conn:
-        conn.execute((FIXTURES / "regression.sql").read_text(encoding="utf-8"))
-        if conn.info.server_version >= 180000:
-            conn.execute((FIXTURES / "regression_pg18.sql").read_text(encoding="utf-8"))
+    with pg.temp_database("sstest_selfcheck") as name, odd_role(pg, name) as role:
+        with pg.connect(name) as conn:
+            conn.execute((FIXTURES / "regression.sql").read_text(encoding="utf-8"))
+            if conn.info.server_version >= 180000:
+                conn.execute((FIXTURES / "regression_pg18.sql").read_text(encoding="utf-8"))
+            grant_to(conn, role)
         yield name
+
+
+@contextmanager
+def odd_role(pg: PgServer, database: str) -> Iterator[str]:
+    """A role with an odd name (roles are cluster-wide, so a unique one), dropped afterwards."""
+    role = f'sstest "role" {secrets.token_hex(3)}'
+    with pg.connect() as conn:
+        conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(role)))
+    try:
+        yield role
+    finally:
+        with pg.connect(database) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        with pg.connect() as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def grant_to(conn: psycopg.Connection[Any], role: str) -> None:
+    """Grants and a policy naming the odd role, and a table it owns."""
+    who = sql.Identifier(role)
+    for statement in (
+        "GRANT UPDATE (code), SELECT ON rg.items TO {}",
+        "CREATE POLICY odd_role_policy ON rg.secrets AS RESTRICTIVE TO {}, pg_monitor USING (true)",
+        "CREATE TABLE rg.owned_by_odd_role (id int)",
+        "ALTER TABLE rg.owned_by_odd_role OWNER TO {}",
+    ):
+        conn.execute(sql.SQL(statement).format(who))
 
 
 @pytest.fixture(scope="module")
