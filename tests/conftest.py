@@ -12,7 +12,7 @@ import pytest
 
 from sourcesense import embedded
 from sourcesense.sample_db import load_sample_db
-from tests.pg import PgServer, external_dsn
+from tests.pg import PgServer, external_dsn, generated_catalog
 
 SERVER_NAMES = ["embedded", *(["external"] if external_dsn() else [])]
 
@@ -44,6 +44,14 @@ def sample_db(pg: PgServer) -> Iterator[str]:
     """sample_db loaded under a unique name on the server; its name."""
     with pg.temp_database("sstest_sample") as name:
         load_sample_db(pg.admin, name)
+        yield name
+
+
+@pytest.fixture(scope="session")
+def catalog_2000(pg: PgServer) -> Iterator[str]:
+    """bench/make_catalog.py's catalog of 2,000 tables on the server, shared read-only by the
+    tests that need a large catalog (it takes most of a minute to build)."""
+    with generated_catalog(pg, "sstest_cat2000", tables=2000, columns=12) as name:
         yield name
 
 

@@ -3,10 +3,8 @@ database does not grow with the number of tables."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from bench.make_catalog import make_catalog
 
 from sourcesense.extract.schemas import DATABASE_KINDS
@@ -59,14 +57,6 @@ def independent_counts(pg: PgServer, database: str) -> dict[str, int]:
 def _scalar(row: tuple[object, ...] | None) -> int:
     assert row is not None
     return int(str(row[0]))
-
-
-@pytest.fixture(scope="module")
-def catalog_2000(pg: PgServer) -> Iterator[str]:
-    name = f"sstest_cat2000_{pg.name}"
-    make_catalog(pg.admin, name, tables=2000, schemas=4, columns=12)
-    yield name
-    drop_database(pg, name)
 
 
 def test_sample_db_counts_match_catalog(pg: PgServer, sample_db: str, data_dir: Path) -> None:
