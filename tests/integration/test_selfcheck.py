@@ -31,23 +31,6 @@ from tests.selfcheck import (
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
-# Differences that are issue #13's known defects (kind, field: item), fixed on other branches.
-# The lead removes this list after merging those fixes; the self-check must then be clean.
-KNOWN_UNTIL_MERGED: dict[tuple[str, str], int] = {
-    ("columns", "max_length"): 1,
-    ("columns", "numeric_precision"): 1,
-    ("columns", "numeric_scale"): 2,
-    ("columns", "type_kind"): 3,
-    ("columns", "is_nullable"): 1,  # NOT NULL domain, as information_schema (fix13, 0cdfd8b)
-    ("routines", "definition"): 4,
-    ("sequences", "is_identity"): 5,
-    ("relations", "row_estimate"): 6,
-    ("view_dependencies", "source_kind"): 7,
-    ("constraints", "<extra>"): 9,  # a parent's CHECK repeated on each partition
-    ("constraints", "definition"): 10,  # keys' definitions (NULLS NOT DISTINCT, PERIOD, ...)
-    ("relations", "is_populated"): 11,
-}
-
 # Fields the regression database cannot give a value: a tablespace needs a directory on the
 # server's host; vacuum times and most common values come only from autovacuum or on request.
 NEVER_SET = {
@@ -58,10 +41,6 @@ NEVER_SET = {
     ("column_stats", "most_common_values"),
     ("column_stats", "most_common_freqs"),
 }
-
-
-def unexplained(differences: list[Difference]) -> list[Difference]:
-    return [d for d in differences if (d.kind, d.field) not in KNOWN_UNTIL_MERGED]
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +91,7 @@ def regression_run(
 def test_regression_database_matches_postgresql(
     pg: PgServer, regression_db: str, regression_run: RunOutcome
 ) -> None:
-    differences = unexplained(selfcheck(pg.conninfo(regression_db), regression_run.run_dir))
+    differences = selfcheck(pg.conninfo(regression_db), regression_run.run_dir)
     assert differences == [], summary(differences)
 
 
@@ -170,7 +149,7 @@ def test_split_identifiers_reads_quoted_names() -> None:
 
 def test_sample_db_matches_postgresql(pg: PgServer, sample_db: str, tmp_path: Path) -> None:
     outcome = extract(pg, sample_db, tmp_path / "data")
-    differences = unexplained(selfcheck(pg.conninfo(sample_db), outcome.run_dir))
+    differences = selfcheck(pg.conninfo(sample_db), outcome.run_dir)
     assert differences == [], summary(differences)
 
 
@@ -178,5 +157,5 @@ def test_generated_catalog_of_2000_tables_matches_postgresql(
     pg: PgServer, catalog_2000: str, tmp_path: Path
 ) -> None:
     outcome = extract(pg, catalog_2000, tmp_path / "data")
-    differences = unexplained(selfcheck(pg.conninfo(catalog_2000), outcome.run_dir))
+    differences = selfcheck(pg.conninfo(catalog_2000), outcome.run_dir)
     assert differences == [], summary(differences)
