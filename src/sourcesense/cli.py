@@ -383,7 +383,9 @@ def sample_db_load(
     scale: Annotated[float, typer.Option(help="Size multiplier")] = 1.0,
     replace: Annotated[
         bool,
-        typer.Option(help="Also drop schemas holding objects sample_db did not create"),
+        typer.Option(
+            "--replace", help="Also drop schemas holding objects sample_db did not create"
+        ),
     ] = False,
 ) -> None:
     """Load sample_db into the DSN's database, created when missing (idempotent)."""
