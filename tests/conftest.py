@@ -3,7 +3,6 @@ by SOURCESENSE_TEST_DSN when set. Server-backed tests run once per server."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,14 +19,12 @@ SERVER_NAMES = ["embedded", *(["external"] if external_dsn() else [])]
 @pytest.fixture(scope="session")
 def embedded_server() -> Iterator[PgServer]:
     root = Path(tempfile.mkdtemp(prefix="sourcesense-test-pg-"))
-    root.chmod(0o755)
     running = embedded.start(root)
     server = PgServer("embedded", running.conninfo(), has_pg_stat_statements=True)
     try:
         yield server
     finally:
-        embedded.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+        embedded.remove(root)
 
 
 @pytest.fixture(scope="session", params=SERVER_NAMES)

@@ -374,13 +374,27 @@ def demo(
 @sample_db_app.command("load")
 def sample_db_load(
     dsn: DsnOption,
-    database: Annotated[str, typer.Option(help="Database to (re)create")] = "sample_db",
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Load into this database instead of the DSN's (sample_db if it names none)"
+        ),
+    ] = None,
     scale: Annotated[float, typer.Option(help="Size multiplier")] = 1.0,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Also drop schemas holding objects sample_db did not create"
+        ),
+    ] = False,
 ) -> None:
-    """Create or refresh sample_db on a server (idempotent)."""
+    """Load sample_db into the DSN's database, created when missing (idempotent)."""
+    from sourcesense.sample_db.load import DEFAULT_DATABASE, load_into  # noqa: PLC0415
+
     source: Source = parse_dsn(dsn)
-    rows = load_sample_db(source.conninfo(), database, scale)
-    out.print(f"{database}: {sum(rows.values()):,} rows in {len(rows)} tables")
+    done = load_into(source, database or source.database or DEFAULT_DATABASE, scale, replace)
+    for line in done.report(source.describe()):
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

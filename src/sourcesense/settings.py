@@ -15,8 +15,8 @@ def _default_data_dir() -> Path:
 
 
 def _default_embedded_pg_dir() -> Path:
-    # Embedded PostgreSQL opens read/traverse rights on every parent of its data dir when run
-    # as root, so it lives under a dedicated world-traversable path, not under $HOME.
+    # Outside the data dir, so one embedded server serves every data dir of a user (as root
+    # the cluster itself lives under /var/lib/sourcesense, see embedded.py).
     return Path("/var/tmp") / f"sourcesense-{os.getuid()}" / "pg"  # noqa: S108
 
 

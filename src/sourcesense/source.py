@@ -146,8 +146,42 @@ def parse_dsn(dsn: str) -> Source:
     try:
         params = pg_conninfo.conninfo_to_dict(text)
     except psycopg.ProgrammingError as exc:
-        raise ConfigError(f"malformed DSN: {_redact_quoted(_first_line(str(exc)))}") from None
+        raise ConfigError(malformed_dsn_message(text, _first_line(str(exc)))) from None
     return _source_from_params({k: str(v) for k, v in params.items() if v is not None})
+
+
+EXPECTED_DSN = "postgresql://user@host:port/database or key=value pairs"
+_SHOWN_DSN_CHARS = 80
+# Where a DSN that libpq could not parse may hold a password: in a URL, its userinfo
+# ("user:secret@", up to the last "@" before the path) and its password= query parameter; in
+# key=value pairs, the password's value (quoted or not).
+_URL_SECRETS = (
+    re.compile(r"^postgres(?:ql)?://[^:/?#@]*:([^/?#]*)@"),
+    re.compile(r"[?&]password=([^&#]*)"),
+)
+_PAIR_SECRETS = (re.compile(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)"),)
+
+
+def malformed_dsn_message(dsn: str, reason: str) -> str:
+    """What is wrong with a DSN libpq could not parse, showing the DSN with any password
+    masked (libpq's own reason quotes the offending text, which may be the password)."""
+    parts = _URL_SECRETS if re.match(r"^postgres(ql)?://", dsn) else _PAIR_SECRETS
+    secrets = [m.group(1) for part in parts for m in part.finditer(dsn) if m.group(1)]
+    shown = _mask(dsn, secrets)
+    if len(shown) > _SHOWN_DSN_CHARS:
+        shown = shown[: _SHOWN_DSN_CHARS - 1] + "…"
+    reason = re.sub(r"\s+in connection info string$", "", reason.replace(f': "{dsn}"', ""))
+    reason = re.sub(r'"([^"]*)"', lambda m: f'"{_mask(m[1], secrets)}"', reason)
+    return f'malformed DSN: expected {EXPECTED_DSN} (got "{shown}": {reason})'
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    """The text with every secret, and a text that is part of one, replaced by ****."""
+    if any(text in secret for secret in secrets if text):
+        return "****"
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
 
 
 def _source_from_params(params: dict[str, str]) -> Source:
@@ -274,8 +308,3 @@ def _redact(text: str, source: Source) -> str:
     if source.password is not None and source.password.get_secret_value():
         text = text.replace(source.password.get_secret_value(), "****")
     return text
-
-
-def _redact_quoted(text: str) -> str:
-    # libpq quotes the offending value in parse errors; it may be (part of) a password.
-    return re.sub(r'"[^"]*"', '"…"', text)

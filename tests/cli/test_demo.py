@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sourcesense import embedded
 from sourcesense.store.summary import read_manifest
 
 
@@ -25,6 +26,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     run_dir = Path(done.stdout.rsplit("output: ", 1)[1].strip())
     manifest = read_manifest(run_dir)
     assert manifest["counts"]["schemas"] == 3 and manifest["counts"]["relations"] >= 12
-    assert not (pg_dir / "data" / "postmaster.pid").exists(), "the server was stopped"
+    assert not (embedded.cluster_dir(pg_dir) / "data" / "postmaster.pid").exists(), "stopped"
     password = (pg_dir / "superuser.password").read_text().strip()
     assert password not in done.stdout + done.stderr
+    embedded.remove(pg_dir)  # as root its cluster is outside tmp_path

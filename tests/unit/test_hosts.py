@@ -27,7 +27,8 @@ BAD = {
     "2130706433": "dotted IPv4",
     "010.0.0.1": "dotted IPv4",
     "[::1]": "not a valid host name",
-    "host=evil": "not a valid host name",
+    "host=evil": "is a connection string (DSN), not a host",
+    "postgres://u:pw@h/db": "is a connection string (DSN), not a host",
 }
 
 

@@ -108,6 +108,10 @@ def _host_problem(host: str, allow_sockets: bool) -> str | None:
             return None
         return ("is a Unix socket path; the API connects over TCP only "
                 "(SOURCESENSE_API_ALLOW_SOCKETS allows sockets)")  # fmt: skip
+    if "://" in host or "=" in host:
+        # Never echoed: a DSN pasted into the host field may carry a password.
+        return ("is a connection string (DSN), not a host: give its host, port, user, "
+                "password and database as separate fields")  # fmt: skip
     if _ip(host) is not None:
         return None
     return _name_problem(host)

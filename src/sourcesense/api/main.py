@@ -17,9 +17,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from sourcesense import __version__
+from sourcesense.api.docs import OPENAPI_URL, add_docs
 from sourcesense.api.hosts import parse_allow_list
 from sourcesense.api.routes import health, runs, workflows
 from sourcesense.api.security import (
+    OPEN_PATHS,
     AuthMiddleware,
     BodyLimitMiddleware,
     RateLimitMiddleware,
@@ -40,7 +42,8 @@ RETRY_AFTER_S = "5"  # a restarted embedded Temporal is back within a few second
 
 
 def create_app(settings: Settings, client: Client) -> FastAPI:
-    app = FastAPI(title="SourceSense", version=__version__,
+    app = FastAPI(title="SourceSense", version=__version__, docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None, openapi_url=OPENAPI_URL,
                   description="PostgreSQL metadata extraction as durable workflows.")  # fmt: skip
     app.state.settings, app.state.client = settings, client
     parse_allow_list(settings.allowed_sources)  # a bad entry stops the server at start
@@ -50,6 +53,7 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(RPCError, _temporal_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
+    add_docs(app, OPEN_PATHS)
     if ui_dir().exists():
         app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
         app.add_api_route("/", lambda: RedirectResponse("/ui/"), include_in_schema=False)

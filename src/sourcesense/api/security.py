@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sourcesense.api.docs import is_docs_path
 from sourcesense.settings import Settings
 
 OPEN_PATHS = {"/health"}
@@ -43,7 +44,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
-        public = path in OPEN_PATHS or path == "/" or path.startswith("/ui/")
+        public = path in OPEN_PATHS or path == "/" or path.startswith("/ui/") or is_docs_path(path)
         if request.method == "OPTIONS" or public:
             return await call_next(request)
         if not token_matches(request.headers.get("authorization"), self.token):
@@ -149,24 +150,17 @@ def ui_dir() -> Path:
     return Path(__file__).parent.parent / "ui" / "static"
 
 
-# The UI is files only (no inline script or style), so it runs under a same-origin policy.
-# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline starter.
+# The UI and the API docs are files only (no inline script or style), so they run under a
+# same-origin policy.
 UI_CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "worker-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    csp = DOCS_CSP if path in DOCS_PATHS else UI_CSP
+def security_headers() -> list[tuple[bytes, bytes]]:
     return [
-        (b"content-security-policy", csp.encode()),
+        (b"content-security-policy", UI_CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
@@ -183,7 +177,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(str(scope.get("path", "")))
+        extra = security_headers()
         names = {name for name, _ in extra}
 
         async def with_headers(message: Message) -> None:

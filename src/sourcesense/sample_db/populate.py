@@ -26,7 +26,6 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 Row = tuple[object, ...]
 Leaf = tuple[int, int, int, str, list[str]]  # category id, min price, max price, top, nouns
@@ -395,13 +394,6 @@ def _qualified(name: str) -> sql.Identifier:
     return sql.Identifier(*name.split("."))
 
 
-def _ensure_database(conninfo: str, database: str) -> None:
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-        if found.fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-
-
 def _copy_in(cur: psycopg.Cursor[tuple[object, ...]], block: CopyBlock) -> None:
     columns = sql.SQL(", ").join(map(sql.Identifier, block.columns))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(_qualified(block.table), columns)
@@ -410,35 +402,10 @@ def _copy_in(cur: psycopg.Cursor[tuple[object, ...]], block: CopyBlock) -> None:
             copy.write_row(row)
 
 
-def load_sample_db(
-    conninfo: str, database: str = "sample_db", scale: float = 1.0
-) -> dict[str, int]:
-    """(Re)load sample_db idempotently; returns rows per table as {"ecommerce.users": n, ...}.
-
-    Creates `database` if missing, then in one transaction drops and recreates its schemas
-    (public, analytics, ecommerce, reporting) and fills them; then ANALYZE and REFRESH
-    MATERIALIZED VIEW. Running it twice gives the same state and the same data.
-    """
-    blocks = generate_data(scale)
-    _ensure_database(conninfo, database)
-    with psycopg.connect(make_conninfo(conninfo, dbname=database)) as conn:
-        with conn.cursor() as cur:
-            cur.execute(_drop_sql())
-            cur.execute(schema_sql())
-            for block in blocks:
-                _copy_in(cur, block)
-            cur.execute(REFRESH_SQL)
-        conn.commit()
-        conn.autocommit = True
-        conn.execute("ANALYZE")
-        for matview in MATVIEWS:
-            conn.execute(sql.SQL("REFRESH MATERIALIZED VIEW {}").format(_qualified(matview)))
-        counts: dict[str, int] = {}
-        for table in TABLES:
-            query = sql.SQL("SELECT count(*) FROM {}").format(_qualified(table))
-            record = conn.execute(query).fetchone()
-            counts[table] = int(record[0]) if record else 0
-    return counts
+def load_rows(cur: psycopg.Cursor[tuple[object, ...]], blocks: list[CopyBlock]) -> None:
+    """COPY the generated rows into the tables schema.sql created."""
+    for block in blocks:
+        _copy_in(cur, block)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -494,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args(argv)
     if args.command == "load":
+        from sourcesense.sample_db import load_sample_db  # noqa: PLC0415 (loading imports us)
+
         for table, count in load_sample_db(args.conninfo, args.database, args.scale).items():
             print(f"{table:32} {count:>8}")
     else:
