@@ -22,7 +22,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     for label in ("schemas", "partitioned tables", "partitions (rolled up)", "materialized views"):
         assert label in done.stdout
     assert "status: completed" in done.stdout
-    run_dir = Path(done.stdout.rsplit("output: ", 1)[1].strip())
+    run_dir = Path(done.stdout.split("output: ", 1)[1].split()[0])
     manifest = read_manifest(run_dir)
     assert manifest["counts"]["schemas"] == 3 and manifest["counts"]["relations"] >= 12
     assert not (pg_dir / "data" / "postmaster.pid").exists(), "the server was stopped"
