@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
@@ -125,12 +126,20 @@ def extract_database(
             result.seconds[kind] = round(time.perf_counter() - started, 4)
             if on_kind_done is not None:
                 on_kind_done(kind, result.counts[kind])
+                if kind == "constraints":  # what the progress's "foreign keys" stage counts
+                    on_kind_done("foreign_keys", _foreign_keys(batches))
     if result.locked:
         result.warnings.append(
             f"{result.database}: {len(result.locked)} relations locked by other sessions or "
             "reading locked ones: the fields that need their lock are null (manifest 'locked')"
         )
     return result
+
+
+def _foreign_keys(batches: list[pa.RecordBatch]) -> int:
+    wanted = pa.scalar("foreign_key")
+    masks = (pc.equal(batch.column("constraint_type"), wanted) for batch in batches)
+    return sum(len(pc.indices_nonzero(mask)) for mask in masks)
 
 
 def _read_locks(
