@@ -78,11 +78,12 @@ def demo(
             embedded.stop(root)
     _what_next(settings.data_dir, run_dir)
     if keep_running:
-        pgpass = root / PGPASS
+        pgpass = settings.data_dir / PGPASS
         pgpass.touch(mode=0o600)
+        pgpass.chmod(0o600)  # libpq ignores a password file others can read
         pgpass.write_text(f"127.0.0.1:{server.port}:*:{embedded.SUPERUSER}:{server.password}\n")
-        out.print(f"Embedded PostgreSQL left running: PGPASSFILE={pgpass} psql "
-                  f"{server.url('sample_db')}", highlight=False)  # fmt: skip
+        out.print("Embedded PostgreSQL left running; connect with:", highlight=False)
+        out.print(f"  PGPASSFILE={pgpass} psql {server.url('sample_db')}", highlight=False)
         out.print("  stop it with: sourcesense demo --stop", highlight=False)
 
 
