@@ -61,17 +61,17 @@ def main() -> None:
     try:
         app()  # standalone: usage errors print their own line and exit with code 2
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err().print("interrupted")
         sys.exit(130)
     except Exception as exc:  # the last line of defence: no traceback reaches the user
         error = _as_error(exc)
         if error is not None:
-            err.print(f"error: {error.message}", markup=False, highlight=False)
+            err().print(f"error: {error.message}", markup=False, highlight=False)
             sys.exit(error.exit_code)
         if os.environ.get("SOURCESENSE_DEBUG"):
             raise
-        err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
-        err.print("set SOURCESENSE_DEBUG=1 for a traceback, and please report it")
+        err().print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        err().print("set SOURCESENSE_DEBUG=1 for a traceback, and please report it")
         sys.exit(70)
 
 

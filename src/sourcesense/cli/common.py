@@ -6,19 +6,35 @@ imports the heavy parts (Temporal, pyarrow, psycopg, FastAPI) in its body.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
 
 from sourcesense.errors import OutputPathError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from sourcesense.settings import Settings
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+
+@functools.cache
+def err() -> Console:
+    """The console of messages and live progress (stderr), made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+@functools.cache
+def out() -> Console:
+    """The console of results (stdout), made on first use."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
 
 DEFAULT_DATA_DIR = "~/.local/share/sourcesense, or SOURCESENSE_DATA_DIR"
 Unfinished = Literal["resume", "cancel"]  # sourcesense.workflow.submit.Unfinished

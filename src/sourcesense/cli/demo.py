@@ -55,17 +55,17 @@ def demo(
     root = get_settings().embedded_pg_dir
     if stop:
         embedded.stop(root)
-        err.print(f"embedded PostgreSQL in {root} stopped")
+        err().print(f"embedded PostgreSQL in {root} stopped")
         return
     settings = settings_for(out_dir or get_settings().data_dir / DEMO_DIR, None, None)
-    err.print(f"Starting embedded PostgreSQL in {root} ...")
+    err().print(f"Starting embedded PostgreSQL in {root} ...")
     server = embedded.start(root)
     try:
-        err.print(
+        err().print(
             f"PostgreSQL {server.version()} on 127.0.0.1:{server.port}; loading sample_db ..."
         )
         rows = load_sample_db(server.conninfo(), "sample_db", scale)
-        err.print(f"sample_db loaded: {sum(rows.values()):,} rows in {len(rows)} tables")
+        err().print(f"sample_db loaded: {sum(rows.values()):,} rows in {len(rows)} tables")
         source = parse_dsn(server.conninfo("sample_db"))
         inp = ExtractionInput(
             SourceSpec.of(source), str(settings.data_dir), new_run_id(),
@@ -82,14 +82,14 @@ def demo(
         pgpass.touch(mode=0o600)
         pgpass.chmod(0o600)  # libpq ignores a password file others can read
         pgpass.write_text(f"127.0.0.1:{server.port}:*:{embedded.SUPERUSER}:{server.password}\n")
-        out.print("Embedded PostgreSQL left running; connect with:", highlight=False)
-        out.print(f"  PGPASSFILE={pgpass} psql {server.url('sample_db')}", highlight=False)
-        out.print("  stop it with: sourcesense demo --stop", highlight=False)
+        out().print("Embedded PostgreSQL left running; connect with:", highlight=False)
+        out().print(f"  PGPASSFILE={pgpass} psql {server.url('sample_db')}", highlight=False)
+        out().print("  stop it with: sourcesense demo --stop", highlight=False)
 
 
 def _what_next(data_dir: Path, run_dir: Path) -> None:
     """Where the files are, and the commands to look further."""
-    out.print("What next:", highlight=False)
+    out().print("What next:", highlight=False)
     for line in (
         f"  files of this run:   {run_dir} (manifest.json, raw/, lineage/, quality/, transformed/)",
         "  what they hold:      sourcesense schema",
@@ -97,4 +97,4 @@ def _what_next(data_dir: Path, run_dir: Path) -> None:
         f"  browse them:         sourcesense serve --out {data_dir}   (web UI and API)",
         "  your own server:     sourcesense extract --dsn postgresql://user@host/db",
     ):
-        out.print(line, highlight=False)
+        out().print(line, highlight=False)

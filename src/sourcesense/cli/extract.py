@@ -235,7 +235,7 @@ def report(run_dir: Path) -> None:
     from sourcesense.store.summary import read_manifest
 
     manifest = read_manifest(run_dir)
-    print_summary(out, run_dir, manifest)
+    print_summary(out(), run_dir, manifest)
     if manifest["status"] == "failed":
         raise ExtractionError(f"the run failed: see {run_dir / 'manifest.json'}")
     failed = failed_parts(manifest)
@@ -285,12 +285,12 @@ def run(
     from sourcesense.workflow.submit import run_workflow
 
     def announce(url: str) -> None:
-        err.print(f"Temporal Web UI: {url}", highlight=False)
+        err().print(f"Temporal Web UI: {url}", highlight=False)
 
     def say(line: str) -> None:
-        err.print(line, markup=False, highlight=False)
+        err().print(line, markup=False, highlight=False)
 
-    with StageProgress(err, enabled=show) as live:
+    with StageProgress(err(), enabled=show) as live:
         result = asyncio.run(run_workflow(
             inp, settings, live.update, ui=ui, on_ui=announce, unfinished=unfinished, say=say
         ))  # fmt: skip

@@ -33,7 +33,7 @@ def diff(
     if as_json:
         sys.stdout.write(json.dumps([c.as_dict() for c in changes], default=str, indent=2) + "\n")
         return
-    print_changes(out, changes)
+    print_changes(out(), changes)
 
 
 def history(
@@ -47,7 +47,7 @@ def history(
     from sourcesense.store.history import changelog
 
     data_dir = existing_data_dir(out_dir)
-    print_history(out, data_dir, changelog(data_dir, source))
+    print_history(out(), data_dir, changelog(data_dir, source))
 
 
 def schema() -> None:

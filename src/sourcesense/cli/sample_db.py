@@ -23,4 +23,4 @@ def sample_db_load(
 
     source = parse_dsn(dsn)
     rows = load_sample_db(source.conninfo(), database, scale)
-    out.print(f"{database}: {sum(rows.values()):,} rows in {len(rows)} tables")
+    out().print(f"{database}: {sum(rows.values()):,} rows in {len(rows)} tables")

@@ -44,7 +44,8 @@ def worker(
 
     async def serve() -> None:
         client = await connect_client(settings)
-        err.print(f"worker polling '{settings.task_queue}' on {temporal_address}; Ctrl-C stops it")
+        queue = settings.task_queue
+        err().print(f"worker polling '{queue}' on {temporal_address}; Ctrl-C stops it")
         await new_worker(client, settings, identity).run()
 
     asyncio.run(serve())
@@ -77,9 +78,9 @@ def serve(
     token, generated = api_token(settings)
     token_file = settings.data_dir / "api.token"
     if generated:
-        err.print(f"API token (shown once; also in {token_file}): {token}")
+        err().print(f"API token (shown once; also in {token_file}): {token}")
     elif settings.api_token is None:
-        err.print(f"API token in {token_file}")
+        err().print(f"API token in {token_file}")
     asyncio.run(_serve(settings, sock, f"http://{bind_host}:{bind_port}/", temporal_ui))
 
 
@@ -125,15 +126,15 @@ async def _serve(settings: Settings, sock: socket.socket, url: str, ui: bool) ->
                 embedded_temporal(settings.data_dir, ui=ui, kind="serve")
             )
             address = server.address
-            err.print(f"Temporal: {address} (recorded in {settings.data_dir / ADDRESS_FILE})")
+            err().print(f"Temporal: {address} (recorded in {settings.data_dir / ADDRESS_FILE})")
             if server.ui_url:
-                err.print(f"Temporal Web UI: {server.ui_url}")
+                err().print(f"Temporal Web UI: {server.ui_url}")
         client = await connect_client(settings, address, wait_s=EMBEDDED_READY_S)
         if settings.temporal_address is None:
             await stack.enter_async_context(new_worker(client, settings))
             for run in await unfinished_runs(client):  # the worker resumes them
-                err.print(f"{run.describe()}: resumed by this server", highlight=False)
+                err().print(f"{run.describe()}: resumed by this server", highlight=False)
         config = uvicorn.Config(create_app(settings, client), log_config=None,
                                 access_log=False, **server_options(settings))  # fmt: skip
-        err.print(f"SourceSense on {url} (API docs at /docs)", highlight=False)
+        err().print(f"SourceSense on {url} (API docs at /docs)", highlight=False)
         await uvicorn.Server(config).serve(sockets=[sock])

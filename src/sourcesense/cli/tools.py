@@ -37,7 +37,7 @@ def ddl_log_install(dsn: DsnOption) -> None:
 
     source = parse_dsn(dsn)
     ddl_log.install(source)
-    out.print(f"DDL log installed in {source.redacted_url()}; remove it with ddl-log uninstall")
+    out().print(f"DDL log installed in {source.redacted_url()}; remove it with ddl-log uninstall")
 
 
 @ddl_app.command("uninstall")
@@ -48,7 +48,7 @@ def ddl_log_uninstall(dsn: DsnOption) -> None:
 
     source = parse_dsn(dsn)
     ddl_log.uninstall(source)
-    out.print(f"DDL log removed from {source.redacted_url()}")
+    out().print(f"DDL log removed from {source.redacted_url()}")
 
 
 @ddl_app.command("show")
@@ -60,7 +60,7 @@ def ddl_log_show(
     from sourcesense.source import parse_dsn
 
     for event in ddl_log.recent_events(parse_dsn(dsn), limit):
-        out.print(
+        out().print(
             f"{event['occurred_at']:%Y-%m-%d %H:%M:%S%z}  {event['username']}  "
             f"{event['command_tag']}  {event['object_identity'] or ''}", highlight=False,
         )  # fmt: skip
