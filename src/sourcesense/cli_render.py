@@ -111,7 +111,7 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
     console.print(table)
     console.print(
         f"status: {manifest['status']}   server: PostgreSQL {manifest['server_version']}   "
-        f"elapsed: {manifest['elapsed_seconds']:.2f} s (the whole run, as live)"
+        f"elapsed: {manifest['elapsed_seconds']:.2f} s (whole run)"
     )
     times = step_times(manifest)
     if times:

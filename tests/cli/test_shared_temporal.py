@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +76,26 @@ def test_stale_address_file_is_ignored(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "submitting" not in done.stderr
     assert not (tmp_path / "temporal.address").exists()
+
+
+def test_a_second_extract_waits_for_the_first(
+    embedded_server: PgServer, small_db: str, tmp_path: Path
+) -> None:
+    """Another CLI's server stops with its own run: the second waits, then runs its own."""
+    dsn = embedded_server.conninfo(small_db)
+    args = [sys.executable, "-m", "sourcesense", "extract", "--dsn", dsn, "--out", str(tmp_path),
+            "--no-progress"]  # fmt: skip
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "temporal.address").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_cli("extract", "--dsn", dsn, "--out", str(tmp_path), "--no-progress")
+    finally:
+        first_out, first_err = first.communicate(timeout=120)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 0, second.stderr
+    assert (
+        f"waiting for another sourcesense process (pid {first.pid}) to finish its run in {tmp_path}"
+    ) in second.stderr
+    assert re.findall(r"run: (\S+)", first_out)[-1] != re.findall(r"run: (\S+)", second.stdout)[-1]
