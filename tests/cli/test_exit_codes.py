@@ -102,6 +102,11 @@ def test_ignored_options_are_refused(args: list[str], text: str) -> None:
     assert_one_line_error(done, 2, f"error: {text}")
 
 
+def test_demo_stop_takes_no_other_option() -> None:
+    done = run_cli("demo", "--stop", "--keep-running")
+    assert_one_line_error(done, 2, "error: --stop only stops the demo's server: give it alone")
+
+
 def test_out_is_a_file(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("")

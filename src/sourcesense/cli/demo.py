@@ -15,6 +15,7 @@ from sourcesense.cli.common import (
     out,
     settings_for,
 )
+from sourcesense.errors import ConfigError
 
 DEMO_DIR = "demo"  # under the data dir, so demo runs never mix with real ones
 PGPASS = "pgpass"
@@ -53,6 +54,8 @@ def demo(
     from sourcesense.workflow.inputs import ExtractionInput, SourceLimits, SourceSpec
 
     root = get_settings().embedded_pg_dir
+    if stop and (keep_running or out_dir or temporal_ui):
+        raise ConfigError("--stop only stops the demo's server: give it alone")
     if stop:
         embedded.stop(root)
         err().print(f"embedded PostgreSQL in {root} stopped")
