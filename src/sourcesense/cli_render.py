@@ -50,15 +50,14 @@ class StageProgress:
     def update(self, progress: Progress) -> None:
         if not self._enabled:
             return
-        table = Table(box=None, title=f"elapsed {self._elapsed(progress):.1f} s")
-        for column in ("stage", "status", "rows", "seconds"):
-            table.add_column(column, justify="right" if column in ("rows", "seconds") else "left")
+        table = Table(box=None, title=f"elapsed {self._elapsed(progress):.2f} s")
+        for column in ("stage", "status", "count", "seconds"):
+            table.add_column(column, justify="right" if column in ("count", "seconds") else "left")
         for name in STAGES:
             stage = progress.stages[name]
-            rows = sum(stage.counts.values())
             seconds = f"{stage.seconds:.2f}" if stage.seconds is not None else ""
             status = f"[{_COLORS.get(stage.status, 'white')}]{stage.status}[/]"
-            table.add_row(name.replace("_", " "), status, f"{rows:,}" if rows else "", seconds)
+            table.add_row(name.replace("_", " "), status, stage_count(name, stage.counts), seconds)
         self._live.update(table, refresh=True)
 
     def _elapsed(self, progress: Progress) -> float:
@@ -72,6 +71,27 @@ class StageProgress:
             behind = max(0.0, (datetime.now(UTC) - started).total_seconds())
             self._started = time.monotonic() - behind
         return 0.0 if self._started is None else time.monotonic() - self._started
+
+
+# What each stage's row counts: its subject only ("foreign keys" are not all constraints,
+# "table metadata" is relations, not their indexes or privileges). None: every format's
+# entities. The progress keeps the other kinds too (the API and the web UI list them).
+_STAGE_SUBJECT: dict[str, tuple[str | None, str]] = {
+    "schema_discovery": ("schemas", "schemas"),
+    "table_metadata": ("relations", "relations"),
+    "column_metadata": ("columns", "columns"),
+    "foreign_keys": ("foreign_keys", "foreign keys"),
+    "transformation": (None, "entities"),
+}
+
+
+def stage_count(stage: str, counts: dict[str, int]) -> str:
+    """A stage's figure for the live table: "12 relations"; empty for stages counting none."""
+    if stage not in _STAGE_SUBJECT or not counts:
+        return ""
+    kind, label = _STAGE_SUBJECT[stage]
+    count = sum(counts.values()) if kind is None else counts.get(kind, 0)
+    return f"{count:,} {label}"
 
 
 _COLORS = {"done": "green", "running": "cyan", "failed": "red", "skipped": "dim"}
@@ -91,7 +111,7 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
     console.print(table)
     console.print(
         f"status: {manifest['status']}   server: PostgreSQL {manifest['server_version']}   "
-        f"elapsed: {manifest['elapsed_seconds']:.2f} s"
+        f"elapsed: {manifest['elapsed_seconds']:.2f} s (whole run)"
     )
     times = step_times(manifest)
     if times:

@@ -112,6 +112,56 @@ class TemporalUnavailableError(SourceSenseError):
     retryable = True
 
 
+class IncompleteRunError(SourceSenseError):
+    """The run completed, but something asked for was not produced: a step (lineage, quality,
+    a format) or a database failed. What was produced is kept; the manifest says the rest."""
+
+    exit_code = 12
+
+
+class PortInUseError(SourceSenseError):
+    """`serve` cannot bind its address: another process listens there."""
+
+    exit_code = 13
+
+
+class OutputPathError(ConfigError):
+    """`--out` names a file, or a directory that does not exist where one is only read."""
+
+    exit_code = 14
+
+
+class RunNotFoundError(SourceSenseError):
+    """No run (or workflow) of that id in the data dir."""
+
+    exit_code = 15
+    http_status = 404
+
+
+# Every exit code of the `sourcesense` command, with its meaning: the README's table is
+# compared with this one by a test (tests/cli/test_exit_codes.py).
+EXIT_CODES: dict[int, str] = {
+    0: "everything asked for was produced (warnings included)",
+    1: "other error",
+    2: "bad option, combination of options or DSN",
+    3: "invalid filter",
+    4: "server not reachable (or lost)",
+    5: "authentication failed",
+    6: "unknown database",
+    7: "permission denied",
+    8: "server too old (PostgreSQL 12+ needed)",
+    9: "run failed (see its manifest)",
+    10: "embedded PostgreSQL failed",
+    11: "Temporal unreachable or lost during the run",
+    12: "run completed, but a requested step, format or database failed",
+    13: "port already in use (serve)",
+    14: "--out is not a usable directory",
+    15: "unknown run",
+    70: "internal error (a bug: please report it)",
+    130: "interrupted",
+}
+
+
 def error_from_name(name: str | None, message: str) -> SourceSenseError:
     """Rebuild an error that crossed a process boundary by its class name (Temporal failures)."""
     classes = {cls.__name__: cls for cls in _subclasses(SourceSenseError)}

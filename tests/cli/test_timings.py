@@ -5,9 +5,12 @@ both show as its elapsed time."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from tests.pg import PgServer
 
@@ -34,7 +37,7 @@ def test_manifest_and_summary_give_every_step_and_the_whole_run(
     assert manifest["extraction_seconds"] > 0
     assert manifest["elapsed_seconds"] >= parts
     assert f"elapsed: {manifest['elapsed_seconds']:.2f} s" in done.stdout
-    assert f"elapsed {manifest['elapsed_seconds']:.1f} s" in done.stderr  # the live table
+    assert f"elapsed {manifest['elapsed_seconds']:.2f} s" in done.stderr  # the live table
     seconds = {name: step["seconds"] for name, step in steps.items()}
     assert (
         f"time: extraction {manifest['extraction_seconds']:.2f} s, "
@@ -43,3 +46,22 @@ def test_manifest_and_summary_give_every_step_and_the_whole_run(
         f"(atlan {formats['atlan']['seconds']:.2f} s, "
         f"openlineage {formats['openlineage']['seconds']:.2f} s)"
     ) in done.stdout
+    live_rows_count_their_subject(done.stderr, run_dir, manifest)
+
+
+def live_rows_count_their_subject(live: str, run_dir: Path, manifest: dict[str, object]) -> None:
+    """The last frame's rows: foreign keys only (not every constraint), relations only (not
+    their indexes and privileges)."""
+    counts: dict[str, int] = manifest["counts"]  # type: ignore[assignment]
+    types = pq.read_table(run_dir / "raw" / "constraints.parquet")["constraint_type"].to_pylist()
+    foreign_keys = types.count("foreign_key")
+    assert 0 < foreign_keys < len(types)
+    frame = live.rsplit("elapsed", 1)[1]
+    expected = {
+        "schema discovery": f"{counts['schemas']} schemas",
+        "table metadata": f"{counts['relations']} relations",
+        "column metadata": f"{counts['columns']} columns",
+        "foreign keys": f"{foreign_keys} foreign keys",
+    }
+    for stage, figure in expected.items():
+        assert re.search(rf"{stage}\s+done\s+{figure}\s", frame), (stage, figure, frame)

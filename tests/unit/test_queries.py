@@ -50,5 +50,6 @@ def test_output_docs_are_current() -> None:
 
 
 def test_every_kind_belongs_to_a_workflow_stage() -> None:
-    assert set(KIND_STAGE) == set(DATABASE_KINDS)
+    # "foreign_keys" is no file of its own: the constraints that are foreign keys, counted apart.
+    assert set(KIND_STAGE) == {*DATABASE_KINDS, "foreign_keys"}
     assert set(KIND_STAGE.values()) <= set(STAGES)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.names import qualified
@@ -133,6 +134,7 @@ def extract_database(
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     result = DatabaseExtract(database=conn.info.dbname)
+    sink = _CountingForeignKeys(sink)
     with conn.transaction():
         snapshot = conn.execute("SELECT pg_catalog.txid_current_snapshot()::text").fetchone()
         result.snapshot = str(snapshot[0]) if snapshot else ""
@@ -143,6 +145,8 @@ def extract_database(
             result.seconds[kind] = round(time.perf_counter() - started, 4)
             if on_kind_done is not None:
                 on_kind_done(kind, result.counts[kind])
+                if kind == "constraints":  # what the progress's "foreign keys" stage counts
+                    on_kind_done("foreign_keys", sink.foreign_keys)
     if result.locked:
         result.warnings.append(
             f"{result.database}: {len(result.locked)} relations locked by other sessions or "
@@ -150,6 +154,25 @@ def extract_database(
             "(manifest 'locked')"
         )
     return result
+
+
+class _CountingForeignKeys:
+    """Passes batches on, counting the foreign keys among the constraints: what the
+    progress's "foreign keys" stage counts."""
+
+    def __init__(self, sink: BatchSink) -> None:
+        self.sink, self.foreign_keys = sink, 0
+
+    def write(self, kind: str, batch: pa.RecordBatch) -> None:
+        if kind == "constraints":
+            mask = pc.equal(batch.column("constraint_type"), pa.scalar("foreign_key"))
+            self.foreign_keys += len(pc.indices_nonzero(mask))
+        self.sink.write(kind, batch)
+
+    def discard(self, kind: str) -> None:
+        if kind == "constraints":
+            self.foreign_keys = 0
+        self.sink.discard(kind)
 
 
 def _read_locks(

@@ -77,13 +77,33 @@ def finish_manifest(manifest: dict[str, Any], parts: list[dict[str, Any]], elaps
         | {"retried": part.get("retried", [])}
         for part in parts
     ]
-    if not parts:
-        manifest["warnings"].append("no database matched the database filters")
+    manifest["warnings"].extend(empty_scope_warnings(manifest, counts))
     manifest |= {"status": PROCESSING, "counts": counts, "timings": timings}
     manifest["finished_at"] = datetime.now(UTC).isoformat()
     manifest["extraction_seconds"] = round(elapsed, 3)
     # The whole run so far; close_run replaces it with the whole run's when its steps are done.
     manifest["elapsed_seconds"] = round(elapsed, 3)
+
+
+def empty_scope_warnings(manifest: dict[str, Any], counts: dict[str, int]) -> list[str]:
+    """Why a run found nothing to describe, naming the filters that matched nothing: an empty
+    scope is a normal run with empty outputs, and this warning."""
+    filters: dict[str, str] = manifest.get("filters", {})
+
+    def named(*names: str) -> str:
+        given = [f"--{n.replace('_', '-')} '{filters[n]}'" for n in names if n in filters]
+        return " and ".join(given)
+
+    if not counts["databases"]:
+        which = named("include_database", "exclude_database")
+        return [f"{which or 'the database filters'} matched no database"]
+    if counts.get("relations", 0) or any(p["status"] == "failed" for p in manifest["databases"]):
+        return []
+    if counts.get("schemas", 0) == 0 and named("include_schema", "exclude_schema"):
+        return [f"{named('include_schema', 'exclude_schema')} matched no schema"]
+    if named("include_table", "exclude_table"):
+        return [f"{named('include_table', 'exclude_table')} matched no table or view"]
+    return ["no table, view or other relation in scope: the outputs are empty"]
 
 
 def run_status(manifest: dict[str, Any]) -> str:

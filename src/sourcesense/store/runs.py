@@ -18,17 +18,12 @@ from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
-from sourcesense.errors import ConfigError, SourceSenseError
+from sourcesense.errors import ConfigError, RunNotFoundError, SourceSenseError
 from sourcesense.incremental.fingerprints import FINGERPRINTS_FILE
 from sourcesense.store.rundir import MANIFEST, read_json
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 ExportFormat = Literal["jsonl", "parquet", "csv"]
-
-
-class RunNotFoundError(SourceSenseError):
-    exit_code = 6
-    http_status = 404
 
 
 def run_dir(data_dir: Path, run_id: str) -> Path:

@@ -9,6 +9,7 @@ import contextlib
 import ctypes
 import fcntl
 import functools
+import json
 import logging
 import os
 import re
@@ -16,10 +17,12 @@ import signal
 import socket
 import subprocess
 import sysconfig
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 from temporalio.client import Client, TLSConfig
 from temporalio.runtime import (
@@ -55,11 +58,61 @@ _RUST_MESSAGE = re.compile(r'(?:message|error): "([^"]+)"')
 log = logging.getLogger(__name__)
 
 
+ADDRESS_FILE = "temporal.address"
+LOCK_FILE = "temporal.lock"
+OWNER_POLL_S = 0.2
+
+
 @dataclass(frozen=True)
 class EmbeddedTemporal:
     address: str
     ui_url: str | None
     db_file: Path
+
+
+@dataclass(frozen=True)
+class TemporalOwner:
+    """The process running a data dir's embedded Temporal server, from its address file."""
+
+    address: str
+    pid: int
+    kind: str  # "serve" (keeps running, with a worker) or "cli" (stops after its own run)
+
+
+def temporal_owner(data_dir: Path, wait_s: float = STARTUP_TIMEOUT_S) -> TemporalOwner | None:
+    """The running owner of the data dir's embedded server; None when there is none (its
+    address file, if any, is stale then: removed). The lock says whether an owner runs; its
+    address file is written once the server is up, so a starting owner is waited for."""
+    path = data_dir / ADDRESS_FILE
+    deadline = time.monotonic() + wait_s
+    while True:
+        lock = _try_lock(data_dir)
+        if lock is not None:
+            path.unlink(missing_ok=True)
+            lock.close()
+            return None
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            found = json.loads(path.read_text())
+            return TemporalOwner(str(found["address"]), int(found["pid"]), str(found["kind"]))
+        if time.monotonic() >= deadline:
+            raise TemporalUnavailableError(
+                f"another sourcesense process holds the embedded Temporal server of {data_dir} "
+                f"but has not recorded its address in {path}: wait for it, or share a server "
+                "with --temporal-address"
+            )
+        time.sleep(OWNER_POLL_S)
+
+
+def _try_lock(data_dir: Path) -> TextIO | None:
+    """The data dir's Temporal lock, taken; None when another process holds it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = (data_dir / LOCK_FILE).open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 @functools.cache
@@ -102,26 +155,30 @@ def temporal_binary() -> Path:
 
 
 @contextlib.asynccontextmanager
-async def embedded_temporal(data_dir: Path, ui: bool = False) -> AsyncIterator[EmbeddedTemporal]:
-    """Run the dev server for the duration of the block; one process per data dir at a time."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = (data_dir / "temporal.lock").open("w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+async def embedded_temporal(
+    data_dir: Path, ui: bool = False, kind: str = "cli"
+) -> AsyncIterator[EmbeddedTemporal]:
+    """Run the dev server for the duration of the block; one process per data dir at a time.
+    Its address goes to <data_dir>/temporal.address once it is up (removed at the end), so
+    that other processes of the data dir can submit to it (`temporal_owner`)."""
+    lock = _try_lock(data_dir)
+    if lock is None:
         raise ConfigError(
             f"another sourcesense process runs the embedded Temporal server of {data_dir}: wait "
             "for it, or share a server with --temporal-address"
-        ) from None
+        )
     port, ui_port = _free_port(), _free_port()
     db_file = data_dir / "temporal.db"
     args = ["server", "start-dev", "--db-filename", str(db_file), "--ip", "127.0.0.1"]
     args += ["--port", str(port), "--ui-port", str(ui_port), "--log-level", "error"]
     args += [] if ui else ["--headless"]
     server = _DevServer([str(temporal_binary()), *args], port, data_dir / "temporal.log")
+    address_file = data_dir / ADDRESS_FILE
     try:
         await server.start()
         watcher = asyncio.create_task(server.supervise(), name="temporal-supervisor")
+        record = {"address": f"127.0.0.1:{port}", "pid": os.getpid(), "kind": kind}
+        address_file.write_text(json.dumps(record) + "\n")
         try:
             yield EmbeddedTemporal(
                 f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}" if ui else None, db_file
@@ -131,6 +188,7 @@ async def embedded_temporal(data_dir: Path, ui: bool = False) -> AsyncIterator[E
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
     finally:
+        address_file.unlink(missing_ok=True)
         server.stop()
         lock.close()
 

@@ -25,13 +25,16 @@ from sourcesense.settings import Settings
 from sourcesense.workflow.inputs import ExtractionInput, RunResult
 from sourcesense.workflow.runtime import (
     EMBEDDED_READY_S,
+    TemporalOwner,
     connect_client,
     embedded_temporal,
     new_worker,
+    temporal_owner,
 )
 from sourcesense.workflow.workflows import MetadataExtractionWorkflow, Progress
 
 POLL_EVERY_S = 0.25
+OWNER_WAIT_S = 1.0
 OnProgress = Callable[[Progress], None]
 Unfinished = Literal["resume", "cancel"]
 UNFINISHED_QUERY = 'WorkflowType="MetadataExtractionWorkflow" AND ExecutionStatus="Running"'
@@ -68,13 +71,37 @@ async def run_workflow(
     if settings.temporal_address:
         client = await connect_client(settings)
         return await follow(client, inp, settings, on_progress)
+    tell = say or (lambda _: None)
+    owner = await _shared_owner(settings, tell)
+    if owner is not None:  # a `serve` of this data dir: its worker runs the workflow
+        client = await connect_client(settings, owner.address, wait_s=EMBEDDED_READY_S)
+        return await follow(client, inp, settings, on_progress)
     async with embedded_temporal(settings.data_dir, ui=ui) as server:
         if server.ui_url and on_ui is not None:
             on_ui(server.ui_url)
         client = await connect_client(settings, server.address, wait_s=EMBEDDED_READY_S)
         async with new_worker(client, settings):
-            await settle_unfinished(client, unfinished, say or (lambda _: None), on_progress)
+            await settle_unfinished(client, unfinished, tell, on_progress)
             return await follow(client, inp, settings, on_progress)
+
+
+async def _shared_owner(settings: Settings, say: Callable[[str], None]) -> TemporalOwner | None:
+    """The `serve` whose embedded Temporal server (and worker) this run can use; None when the
+    data dir's server is free to start here. Another CLI's server stops with its own run, so
+    that one is waited for instead."""
+    waiting = False
+    while True:
+        owner = await asyncio.to_thread(temporal_owner, settings.data_dir)
+        if owner is None or owner.kind == "serve":
+            if owner is not None:
+                say(f"submitting to the running sourcesense serve (pid {owner.pid}) through "
+                    f"its Temporal server at {owner.address}")  # fmt: skip
+            return owner
+        if not waiting:
+            say(f"waiting for another sourcesense process (pid {owner.pid}) to finish its run "
+                f"in {settings.data_dir}")  # fmt: skip
+            waiting = True
+        await asyncio.sleep(OWNER_WAIT_S)
 
 
 async def follow(

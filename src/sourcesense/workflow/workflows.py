@@ -52,6 +52,7 @@ KIND_STAGE = {
     "policies": "table_metadata", "privileges": "table_metadata",
     "view_dependencies": "table_metadata",
     "columns": "column_metadata", "column_stats": "column_metadata", "constraints": "foreign_keys",
+    "foreign_keys": "foreign_keys",  # of the constraints, those that are foreign keys
 }  # fmt: skip
 PERMANENT = [
     "ConfigError", "InvalidFilterError", "AuthenticationError", "PasswordRequiredError",

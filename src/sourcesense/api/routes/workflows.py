@@ -29,14 +29,14 @@ from sourcesense.api.models import (
 )
 from sourcesense.api.security import public_message
 from sourcesense.api.sources import caller_source, check_filters
-from sourcesense.errors import SourceSenseError
+from sourcesense.errors import RunNotFoundError, SourceSenseError
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import discover_schemas, preflight
 from sourcesense.logs import correlation_id, remember_secret
 from sourcesense.settings import Settings
 from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
-from sourcesense.store.runs import RunNotFoundError, run_dir
+from sourcesense.store.runs import run_dir
 from sourcesense.store.summary import read_manifest
 from sourcesense.transform.openlineage import check_openlineage_url
 from sourcesense.transform.registry import check_formats

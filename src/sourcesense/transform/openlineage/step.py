@@ -46,6 +46,9 @@ def transform_openlineage(ctx: TransformContext) -> TransformOutput:
     finally:
         lines.close(ctx.run_dir / _INDEX)
         previous.close()
+    # An empty scope has no event: its file is still there, empty, like any other output.
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.out_dir / _EVENTS).touch()
     files = {f"transformed/openlineage/{_EVENTS}": ctx.out_dir / _EVENTS}
     commit(ctx.run_dir, reuse, files | {str(_INDEX): ctx.run_dir / _INDEX})
     output = TransformOutput(files=1, entities=lines.lines)
