@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -112,7 +113,7 @@ def start(root: Path) -> EmbeddedServer:
         _initdb(layout, password_file)
     port = _running_port(data)
     if port is None:
-        port = _free_port()
+        port = _port_of_last_start(data) or _free_port()
         (data / "postgresql.auto.conf").write_text(
             _CONFIG.format(port=port, socket_dir=layout.cluster / "socket"), encoding="utf-8"
         )
@@ -166,6 +167,27 @@ def _running_port(data: Path) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return int(lines[3]) if len(lines) > 3 and lines[3].isdigit() else None
+
+
+def _port_of_last_start(data: Path) -> int | None:
+    """The port the cluster had last time, when it is free: the same server keeps one URL, so
+    runs against it (the demo's) stay one scope in history and incremental re-runs."""
+    found = re.search(r"^port = (\d+)$", _read(data / "postgresql.auto.conf"), re.MULTILINE)
+    if found is None:
+        return None
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", int(found.group(1))))
+        except OSError:
+            return None  # taken since: another port it is
+    return int(found.group(1))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def _free_port() -> int:

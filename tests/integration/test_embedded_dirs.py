@@ -52,8 +52,9 @@ def test_start_changes_no_permission_of_the_callers_directories(
         else:
             assert cluster == root and first == ""
         embedded.stop(root)
-        embedded.start(root)  # again: nothing new, nothing said
+        again = embedded.start(root)  # again: nothing new, nothing said, the same URL
         assert capfd.readouterr().err == ""
+        assert again.url() == server.url()
         assert modes(watched) == before
     finally:
         embedded.remove(root)
