@@ -16,9 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from sourcesense.extract.catalog import QueryOptions, extract_database, query_params
+from sourcesense.extract.filters import Filters
 from sourcesense.extract.run import ExtractRequest, run_extraction
 from sourcesense.extract.schemas import DATABASE_KINDS
-from sourcesense.source import parse_dsn
+from sourcesense.source import connect, parse_dsn
 from sourcesense.store.summary import read_manifest
 from tests.helpers import extract, one, rows
 from tests.pg import PgServer
@@ -145,3 +147,31 @@ def test_cli_exit_code_with_a_locked_table(pg: PgServer, lock_db: str, tmp_path:
         f"{lock_db}.public.t",
         f"{lock_db}.public.v",
     }
+
+
+class _Discard:
+    def write(self, kind: str, batch: Any) -> None:
+        pass
+
+    def discard(self, kind: str) -> None:
+        pass
+
+
+def test_each_kind_releases_the_locks_it_took(pg: PgServer, lock_db: str) -> None:
+    """Functions such as pg_total_relation_size lock what they read to the end of the
+    transaction; each kind gives its locks back when it ends, so a large catalog cannot fill
+    the server's lock table and a migration waits at most for one kind."""
+    held_after: dict[str, list[str]] = {}
+    with connect(parse_dsn(pg.url(lock_db, password=pg.admin_password()))) as conn:
+        pid = conn.info.backend_pid
+
+        def after_kind(kind: str, _rows: int) -> None:
+            with pg.connect(lock_db) as other:
+                held_after[kind] = [str(r[0]) for r in other.execute(
+                    "SELECT relation::regclass FROM pg_locks WHERE pid = %s AND relation IS "
+                    "NOT NULL AND relation >= 16384", (pid,)).fetchall()]  # fmt: skip
+
+        params = query_params(Filters(), QueryOptions(), lock_db)
+        extract_database(conn, params, _Discard(), 1000, after_kind)
+    assert set(held_after) >= set(DATABASE_KINDS)
+    assert held_after == {kind: [] for kind in held_after}

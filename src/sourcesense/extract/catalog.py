@@ -229,7 +229,13 @@ def _read_kind(
     the newly locked relations left out (from then on, in `params`), or with twice the time.
     """
     try:
-        with conn.transaction():  # a savepoint, so a failure leaves the snapshot usable
+        # A savepoint, so a failure leaves the snapshot usable; rolled back even on success,
+        # which releases the locks the kind's functions took (pg_total_relation_size,
+        # pg_get_viewdef, ... each lock what they read until the end of the transaction):
+        # held to the snapshot's end they filled the server's lock table on a 50,000-table
+        # catalog ("out of shared memory" for every kind after the indexes). The snapshot is
+        # the transaction's, and nothing was written, so nothing is lost.
+        with conn.transaction(force_rollback=True):
             count = 0
             for batch in stream_batches(conn, kind, params, batch_rows):
                 sink.write(kind, batch)
