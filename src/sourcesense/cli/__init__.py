@@ -6,10 +6,12 @@ documented exit code (sourcesense.errors.EXIT_CODES), never a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import signal
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -60,19 +62,36 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()  # standalone: usage errors print their own line and exit with code 2
+    except SystemExit as done:
+        _exit(done.code if isinstance(done.code, int) else 1 if done.code else 0)
     except KeyboardInterrupt:
         err().print("interrupted")
-        sys.exit(130)
+        _exit(130)
     except Exception as exc:  # the last line of defence: no traceback reaches the user
         error = _as_error(exc)
         if error is not None:
             err().print(f"error: {error.message}", markup=False, highlight=False)
-            sys.exit(error.exit_code)
+            _exit(error.exit_code)
         if os.environ.get("SOURCESENSE_DEBUG"):
             raise
         err().print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         err().print("set SOURCESENSE_DEBUG=1 for a traceback, and please report it")
-        sys.exit(70)
+        _exit(70)
+    _exit(0)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit with `code`, skipping Python's finalisation once the Temporal SDK is loaded: its
+    Rust threads can still call into Python while the interpreter tears down, which now and
+    then aborted the process (SIGABRT, "PyGILState_Release") after the outcome was reported.
+    Everything this process started has been stopped by then; logs and output are flushed."""
+    if "temporalio" not in sys.modules:
+        sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def _as_error(exc: Exception) -> SourceSenseError | None:
