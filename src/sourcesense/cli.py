@@ -29,7 +29,7 @@ from sourcesense.cli_render import (
     print_summary,
 )
 from sourcesense.errors import ConfigError, SourceSenseError
-from sourcesense.extract.filters import Filters, check_shape
+from sourcesense.extract.filters import SCOPE_HELP, Filters, check_shape, parse_scope
 from sourcesense.logs import configure_logging
 from sourcesense.output_docs import output_markdown
 from sourcesense.sample_db import load_sample_db
@@ -124,6 +124,7 @@ def extract(
     exclude_schema: Annotated[str | None, typer.Option(help="Regex on schema names")] = None,
     include_table: Annotated[str | None, typer.Option(help="Regex on table names")] = None,
     exclude_table: Annotated[str | None, typer.Option(help="Regex on table names")] = None,
+    scope: Annotated[list[str] | None, typer.Option(help=SCOPE_HELP)] = None,
     password_prompt: Annotated[bool, typer.Option("--password-prompt", "-W")] = False,
     estimate_sizes: Annotated[
         bool, typer.Option(help="Sizes from statistics (no relation locks) instead of exact")
@@ -209,7 +210,7 @@ def extract(
         source = source.with_password(getpass.getpass("Password: "))
     filters = Filters(
         include_database, exclude_database, include_schema, exclude_schema, include_table,
-        exclude_table,
+        exclude_table, parse_scope(scope or []),
     )  # fmt: skip
     check_shape(filters)
     settings = _settings(out_dir, temporal_address, temporal_namespace, temporal_tls)
@@ -235,7 +236,7 @@ def extract(
         pii_tags(atlan_pii_tags)  # refuses an unknown class before the run starts
         transform_options["atlan_pii_tags"] = atlan_pii_tags
     inp = ExtractionInput(
-        SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
+        SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.recorded(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
         lineage=lineage, quality=quality, profile=profile, anonymize=anonymize,
         include_pii_values=include_pii_values,

@@ -154,7 +154,9 @@ def plan_run(
         with connect(request.source, settings=cfg) as conn:
             validate_on_server(conn, request.filters)
             check_server_version(conn)
-            only = None if request.all_databases else conn.info.dbname
+            # A scope names its databases: the connected one is not implied.
+            scoped = request.all_databases or bool(request.filters.scope)
+            only = None if scoped else conn.info.dbname
             params = query_params(request.filters, request.options, only)
             databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
             # A workflow's retry of this plan (same run id) reuses what an attempt that died

@@ -115,7 +115,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
     password = body.connection.password
     remember_secret(password.get_secret_value() if password else None)
     source = caller_source(body.connection, settings, "connection.host")
-    filters = Filters(**body.filters.model_dump())
+    filters = Filters.of(body.filters.model_dump())
     check_formats(body.options.formats)
     await check_filters(source, filters, settings)
     run_id = new_run_id()
@@ -126,7 +126,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
         transform_options["openlineage_url"] = check_openlineage_url(url, opts.formats)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), run_id,
-        filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
+        filters.recorded(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         include_pii_values=opts.include_pii_values,
         incremental=not opts.full_refresh, formats=opts.formats,
