@@ -1,6 +1,6 @@
 """Two databases that share schema names, for explicit (database, schema) scopes: each has
-`public` and `audit`, with tables named after their database and schema so that any row read
-from a pair nobody chose shows up by name."""
+`public` (orders referencing customers) and `audit` (events, with a comment), so that any row
+read from a pair nobody chose shows up by its database and schema."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ def two_databases(server: PgServer, prefix: str = "sstest_scope") -> Iterator[tu
                     for table in tables:
                         name = sql.Identifier(schema, table)
                         conn.execute(sql.SQL("CREATE TABLE {} (id int PRIMARY KEY)").format(name))
+                conn.execute("ALTER TABLE public.orders ADD customer_id int REFERENCES customers")
+                conn.execute("COMMENT ON TABLE audit.events IS 'Who changed what, and when'")
         yield db_a, db_b
 
 
