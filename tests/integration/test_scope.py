@@ -30,7 +30,8 @@ def test_scope_reads_exactly_the_chosen_pairs(
     pg: PgServer, databases: tuple[str, str], data_dir: Path
 ) -> None:
     db_a, db_b = databases
-    scope = (ScopeEntry(db_a, ("public",)), ScopeEntry(db_b, ("audit",)))
+    missing = ScopeEntry("sstest_scope_no_such_database", ("public",))
+    scope = (ScopeEntry(db_a, ("public",)), ScopeEntry(db_b, ("audit",)), missing)
     outcome = extract(pg, "postgres", data_dir, Filters(scope=scope))
     assert pairs(rows(outcome, "relations")) == expected(db_a, db_b)
     assert {r["catalog_name"] for r in rows(outcome, "databases")} == {db_a, db_b}
@@ -41,7 +42,9 @@ def test_scope_reads_exactly_the_chosen_pairs(
     assert outcome.manifest["filters"]["scope"] == [
         {"database": db_a, "schemas": ["public"], "tables": []},
         {"database": db_b, "schemas": ["audit"], "tables": []},
+        {"database": missing.database, "schemas": ["public"], "tables": []},
     ]
+    assert any(missing.database in warning for warning in outcome.manifest["warnings"])
 
 
 def test_scope_table_patterns_and_whole_database(

@@ -72,6 +72,15 @@ class Filters:
     def entry(self, database: str | None) -> ScopeEntry | None:
         return next((e for e in self.scope if e.database == database), None)
 
+    def unmatched(self, databases: set[str]) -> list[str]:
+        """Warnings for the scope's databases the server did not list (`databases`)."""
+        return [
+            f"scope: database '{entry.database}' not found, not connectable, a template or "
+            "left out by the database patterns"
+            for entry in self.scope
+            if entry.database not in databases
+        ]
+
     def patterns(self) -> dict[str, str]:
         return {name: value for name in PATTERNS if (value := getattr(self, name)) is not None}
 

@@ -170,8 +170,9 @@ def plan_run(
     for batch in databases:
         sink.write("databases", batch)
     sink.close(["databases"])
-    write_json(run_dir / MANIFEST, manifest)
     rows = pa.Table.from_batches(databases, schema=SCHEMAS["databases"]).to_pylist()
+    manifest["warnings"].extend(request.filters.unmatched({row["catalog_name"] for row in rows}))
+    write_json(run_dir / MANIFEST, manifest)
     targets = [
         DatabaseTarget(row["catalog_name"], index, bool(row["can_connect"]))
         for index, row in enumerate(rows)
