@@ -78,38 +78,62 @@ class IndexCache:
 
     def __init__(self, max_runs: int) -> None:
         self.max_runs = max_runs
-        self._runs: OrderedDict[Path, dict[str, tuple[tuple[int, int], pa.Table]]] = OrderedDict()
+        # Per run: (kind) -> its table, (kind, sort) -> its row order; each with its file stamp.
+        self._runs: OrderedDict[Path, dict[tuple[str, str], tuple[tuple[int, int], Any]]]
+        self._runs = OrderedDict()
         self._lock = threading.Lock()
 
     def page(self, run_dir: Path, query: Query) -> dict[str, Any]:
-        """{"kind", "total", "offset", "limit", "items"} (and "facets" when asked)."""
+        """{"kind", "total", "offset", "limit", "items"} (and "facets" when asked). Only the
+        page's rows are copied out: filters and sorting work on row numbers."""
         if not 0 < query.limit <= MAX_PAGE or query.offset < 0:
             raise ConfigError(f"limit must be 1..{MAX_PAGE} and offset 0 or more")
         data = self.table(run_dir, query.kind)
-        data = data.filter(_mask(data, query)) if _filtered(query) else data
-        body: dict[str, Any] = {"kind": query.kind, "total": data.num_rows,
+        mask = _mask(data, query) if _filtered(query) else None
+        order: Any = None
+        if query.sort:
+            order = self.order(run_dir, query.kind, query.sort)
+            order = order if mask is None else pc.filter(order, pc.take(mask, order))
+        elif mask is not None:
+            order = pc.indices_nonzero(mask)
+        total = data.num_rows if order is None else len(order)
+        body: dict[str, Any] = {"kind": query.kind, "total": total,
                                 "offset": query.offset, "limit": query.limit}  # fmt: skip
         if query.facets:
-            body["facets"] = _facets(data)
-        if query.sort:
-            data = _sorted(data, query.sort)
-        rows = data.slice(query.offset, query.limit)
+            body["facets"] = _facets(data if mask is None else data.filter(mask))
+        if order is None:
+            rows = data.slice(query.offset, query.limit)
+        else:
+            rows = data.take(order.slice(query.offset, query.limit))
         body["items"] = _project(rows, query.fields).to_pylist()
         return body
 
+    @property
+    def runs_held(self) -> int:
+        return len(self._runs)
+
     def table(self, run_dir: Path, kind: str) -> pa.Table:
         """The indexed rows of one kind: built on first use, again when its file changed."""
-        path = _path(run_dir, kind)
+        table: pa.Table = self._cached(run_dir, (kind, ""), lambda path: _build(path, kind))
+        return table
+
+    def order(self, run_dir: Path, kind: str, sort: str) -> Any:
+        """Row numbers of one kind in `sort` order, computed once per file version."""
+        data = self.table(run_dir, kind)
+        return self._cached(run_dir, (kind, sort), lambda _: _sort_indices(data, sort))
+
+    def _cached(self, run_dir: Path, key: tuple[str, str], build: Any) -> Any:
+        path = _path(run_dir, key[0])
         stamp = _stamp(path)
         with self._lock:
             run = self._runs.pop(run_dir, {})
             self._runs[run_dir] = run  # now the most recently used
             while len(self._runs) > self.max_runs:
                 self._runs.popitem(last=False)
-            cached = run.get(kind)
+            cached = run.get(key)
             if cached is None or cached[0] != stamp:
-                run[kind] = (stamp, _build(path, kind))
-            return run[kind][1]
+                run[key] = cached = (stamp, build(path))
+            return cached[1]
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -185,7 +209,7 @@ def _facets(data: pa.Table) -> dict[str, dict[str, int]]:
     return found
 
 
-def _sorted(data: pa.Table, sort: str) -> pa.Table:
+def _sort_indices(data: pa.Table, sort: str) -> Any:
     column = sort.removeprefix("-")
     if column not in data.column_names or column == _TEXT:
         raise ConfigError(f"cannot sort by '{column[:40]}': not a column of these rows")
@@ -193,10 +217,9 @@ def _sorted(data: pa.Table, sort: str) -> pa.Table:
         "descending" if sort.startswith("-") else "ascending"
     )
     try:
-        indices = pc.sort_indices(data, [(column, order)])
+        return pc.sort_indices(data, [(column, order)])
     except pa.ArrowNotImplementedError:  # a list or struct column has no order
         raise ConfigError(f"cannot sort by '{column[:40]}': its values have no order") from None
-    return data.take(indices)
 
 
 def _project(rows: pa.Table, fields: tuple[str, ...]) -> pa.Table:
