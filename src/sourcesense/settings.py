@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_token: SecretStr | None = None  # else data_dir/api.token, generated on first start
     cors_origins: list[str] = []  # empty: same origin only
+    # API calls a minute per client and token; the UI's static files are not counted.
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 1_000_000
     webhook_secret: SecretStr | None = None  # else the API token signs webhooks
@@ -69,6 +70,8 @@ class Settings(BaseSettings):
     api_allow_sockets: bool = False
     # Proxies whose X-Forwarded-For/-Proto `serve` trusts (addresses or networks); empty: none.
     trusted_proxies: list[str] = []
+    # Runs whose results index `serve` keeps in memory (least recently browsed dropped first).
+    results_cache_runs: int = 4
     max_concurrent_exports: int = 4  # more at once get 429 with Retry-After
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.

@@ -113,13 +113,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        body = await response.aread()
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
         headers = list(response.headers.multi_items())
-        self.responses.append(
+        body = httpx.Response(response.status_code, headers=headers, content=raw).read()
+        self.responses.append(  # the body as the client reads it (gzip decoded)
             Recorded(request.method, str(request.url), response.status_code, headers, body)
         )
         return httpx.Response(
-            response.status_code, headers=headers, stream=httpx.ByteStream(body),
+            response.status_code, headers=headers, stream=httpx.ByteStream(raw),
             request=request, extensions=response.extensions,
         )  # fmt: skip
 

@@ -79,7 +79,7 @@ def choose_scope(page: Page, creds: Credentials, artifacts: Path) -> None:
     expect(group.get_by_label("ecommerce", exact=True)).to_be_checked()
     group.get_by_label("reporting", exact=True).uncheck()
     expect(page.locator("#schema-count")).to_contain_text("2 of")
-    expect(page.locator("#filter-preview")).to_contain_text("^(analytics|ecommerce)$")
+    expect(page.locator("#filter-preview")).to_contain_text("analytics, ecommerce")
 
     include = page.get_by_label("Include tables matching")
     include.fill("orders([")

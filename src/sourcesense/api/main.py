@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
@@ -19,7 +20,7 @@ from temporalio.service import RPCError
 from sourcesense import __version__
 from sourcesense.api.docs import OPENAPI_URL, add_docs
 from sourcesense.api.hosts import parse_allow_list
-from sourcesense.api.routes import health, runs, workflows
+from sourcesense.api.routes import health, results, runs, workflows
 from sourcesense.api.security import (
     OPEN_PATHS,
     AuthMiddleware,
@@ -34,6 +35,7 @@ from sourcesense.api.security import (
 from sourcesense.errors import SourceSenseError, TemporalUnavailableError
 from sourcesense.logs import correlation_id
 from sourcesense.settings import Settings
+from sourcesense.store.results import IndexCache
 from sourcesense.tokens import api_token
 from sourcesense.workflow.runtime import temporal_error
 
@@ -47,7 +49,8 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
                   description="PostgreSQL metadata extraction as durable workflows.")  # fmt: skip
     app.state.settings, app.state.client = settings, client
     parse_allow_list(settings.allowed_sources)  # a bad entry stops the server at start
-    for router in (health.router, workflows.router, runs.router):
+    app.state.results_index = IndexCache(settings.results_cache_runs)
+    for router in (health.router, workflows.router, results.router, runs.router):
         app.include_router(router)
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
@@ -58,16 +61,22 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
         app.mount("/ui", StaticFiles(directory=ui_dir(), html=True), name="ui")
         app.add_api_route("/", lambda: RedirectResponse("/ui/"), include_in_schema=False)
     # Outermost last: body limit, request id, rate limit, CORS, then authentication.
-    app.add_middleware(AuthMiddleware, token=api_token(settings)[0])
+    token = api_token(settings)[0]
+    app.add_middleware(AuthMiddleware, token=token)
     headers = ["Authorization", "Content-Type", "X-Source-Password", "X-Request-ID"]
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
         allow_headers=headers,
     )  # fmt: skip
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
+        token=token,
+    )  # fmt: skip
     app.middleware("http")(_request_id)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: answers (JSON pages, UI files) leave compressed; SSE and zips are left alone.
+    app.add_middleware(GZipMiddleware, minimum_size=1_000)
     return app
 
 

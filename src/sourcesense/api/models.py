@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
@@ -60,7 +60,25 @@ class Connection(Body):
         )  # fmt: skip
 
 
+class ScopeBody(Body):
+    """One database of an explicit scope, read exactly: these schemas only (none: every one)."""
+
+    database: str = Field(min_length=1, max_length=63)
+    schemas: list[Annotated[str, Field(min_length=1, max_length=63)]] = Field(
+        default=[], max_length=10_000
+    )
+    tables: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default=[], max_length=100, description="regexes on table names; empty: every table"
+    )
+
+
 class FilterBody(Body):
+    scope: list[ScopeBody] = Field(
+        default=[],
+        max_length=1000,
+        description="the (database, schemas) pairs to read, exactly; the patterns below narrow "
+        "it further. Empty: the connected database (all_databases: every one), by the patterns",
+    )
     include_database: str | None = Pattern
     exclude_database: str | None = Pattern
     include_schema: str | None = Pattern

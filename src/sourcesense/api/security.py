@@ -37,6 +37,11 @@ def error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def is_static(path: str) -> bool:
+    """The UI's and /docs' files (and the redirect to them): public, never rate limited."""
+    return path == "/" or path.startswith("/ui/") or is_docs_path(path)
+
+
 class AuthMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: ASGIApp, token: str) -> None:
         super().__init__(app)
@@ -44,7 +49,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
-        public = path in OPEN_PATHS or path == "/" or path.startswith("/ui/") or is_docs_path(path)
+        public = path in OPEN_PATHS or is_static(path)
         if request.method == "OPTIONS" or public:
             return await call_next(request)
         if not token_matches(request.headers.get("authorization"), self.token):
@@ -54,22 +59,30 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
 
 class RateLimitMiddleware(BaseHTTPMiddleware):
-    """A sliding one-minute window per client address.
+    """A sliding one-minute window of API calls per client address and token.
 
+    The UI's static files are not counted (a page load fetches a score of modules), so the
+    budget is the API calls alone. Calls bearing the API token have their own window, apart
+    from the same address's calls without it: unauthenticated noise cannot use up the
+    budget of the token's holder.
     The state is bounded: clients idle for a minute are forgotten, and beyond `max_clients`
     the least recently seen is dropped (its window restarts; the others' are kept).
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, max_clients: int = MAX_CLIENTS) -> None:
+    def __init__(
+        self, app: ASGIApp, per_minute: int, token: str = "", max_clients: int = MAX_CLIENTS
+    ) -> None:
         super().__init__(app)
-        self.per_minute, self.max_clients = per_minute, max_clients
+        self.per_minute, self.max_clients, self.token = per_minute, max_clients, token
         self.hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently seen first
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.url.path in OPEN_PATHS:
+        path = request.url.path
+        if path in OPEN_PATHS or is_static(path) or request.method == "OPTIONS":
             return await call_next(request)
         client = request.client.host if request.client else "unknown"
-        retry = self.hit(client, time.monotonic())
+        holder = self.token and token_matches(request.headers.get("authorization"), self.token)
+        retry = self.hit(f"{client} {'token' if holder else 'anonymous'}", time.monotonic())
         if retry is not None:
             return error(429, "TooManyRequests", f"rate limit of {self.per_minute} requests a "
                          "minute reached; retry later", {"Retry-After": str(retry)})  # fmt: skip

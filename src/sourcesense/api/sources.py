@@ -34,7 +34,7 @@ async def check_filters(source: Source, filters: Filters, settings: Settings) ->
     """
     try:
         check_shape(filters)
-        if filters.patterns():
+        if filters.patterns() or filters.scope:
             await asyncio.to_thread(_validate, source, filters, settings)
     except InvalidFilterError as exc:
         raise InvalidFilterError(_api_names(exc.message, filters)) from None
@@ -51,7 +51,7 @@ def _validate(source: Source, filters: Filters, settings: Settings) -> None:
 
 def _api_names(message: str, filters: Filters) -> str:
     """Name the body field (filters.include_table), not the CLI option (--include-table)."""
-    for name in filters.patterns():
+    for name in [*filters.patterns(), "scope"]:
         option = "--" + name.replace("_", "-")
         if message.startswith(option + ":"):
             return "filters." + name + message.removeprefix(option)

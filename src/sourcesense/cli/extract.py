@@ -61,6 +61,14 @@ def extract(
     exclude_table: Annotated[
         str | None, typer.Option(help="Regex on table names [default: none excluded]")
     ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Read exactly these schemas of a database, repeatable: db (every schema), "
+            "db:schema1,schema2, or db:schema1,schema2:table-regex [default: none: the "
+            "patterns decide]"
+        ),
+    ] = None,
     password_prompt: Annotated[
         bool,
         typer.Option(
@@ -151,7 +159,7 @@ def extract(
 ) -> None:
     """Extract the catalog of one database (or all) into a run directory, as a workflow."""
     given = {name: value for name, value in locals().items() if value}
-    from sourcesense.extract.filters import Filters, check_shape
+    from sourcesense.extract.filters import Filters, check_shape, parse_scope
     from sourcesense.source import parse_dsn
     from sourcesense.store.rundir import new_run_id
     from sourcesense.workflow.inputs import ExtractionInput, SourceLimits, SourceSpec
@@ -164,14 +172,14 @@ def extract(
         source = source.with_password(getpass.getpass("Password: "))
     filters = Filters(
         include_database, exclude_database, include_schema, exclude_schema, include_table,
-        exclude_table,
+        exclude_table, parse_scope(scope or []),
     )  # fmt: skip
     check_shape(filters)
     settings = settings_for(out_dir, temporal_address, temporal_namespace, temporal_tls)
     formats = output_format if output_format is not None else DEFAULT_FORMATS
     formats = [name for name in formats if name != "none"]
     inp = ExtractionInput(
-        SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.patterns(),
+        SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.recorded(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
         lineage=lineage, quality=quality, profile=profile, anonymize=anonymize,
         include_pii_values=include_pii_values,

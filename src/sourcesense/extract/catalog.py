@@ -83,7 +83,8 @@ def _gated(gate: re.Match[str], server_version: int | None) -> str:
 def query_params(
     filters: Filters, options: QueryOptions, database: str | None = None
 ) -> dict[str, Any]:
-    return {**filters.as_params(), **vars(options), "only_database": database, "locked": []}
+    params = filters.as_params(database)
+    return {**params, **vars(options), "only_database": database, "locked": []}
 
 
 def stream_batches(

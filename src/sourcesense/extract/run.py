@@ -155,7 +155,9 @@ def plan_run(
         with connect(request.source, settings=cfg) as conn:
             validate_on_server(conn, request.filters)
             check_server_version(conn)
-            only = None if request.all_databases else conn.info.dbname
+            # A scope names its databases: the connected one is not implied.
+            scoped = request.all_databases or bool(request.filters.scope)
+            only = None if scoped else conn.info.dbname
             params = query_params(request.filters, request.options, only)
             databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
             # A workflow's retry of this plan (same run id) reuses what an attempt that died
@@ -169,8 +171,9 @@ def plan_run(
     for batch in databases:
         sink.write("databases", batch)
     sink.close(["databases"])
-    write_json(run_dir / MANIFEST, manifest)
     rows = pa.Table.from_batches(databases, schema=SCHEMAS["databases"]).to_pylist()
+    manifest["warnings"].extend(request.filters.unmatched({row["catalog_name"] for row in rows}))
+    write_json(run_dir / MANIFEST, manifest)
     targets = [
         DatabaseTarget(row["catalog_name"], index, bool(row["can_connect"]))
         for index, row in enumerate(rows)

@@ -49,7 +49,7 @@ def new_manifest(
         "server_version": conn.info.parameter_status("server_version"),
         "server_version_num": conn.info.server_version,
         "all_databases": request.all_databases,
-        "filters": request.filters.patterns(),
+        "filters": request.filters.recorded(),
         "options": asdict(request.options),
         "databases": [],
         "counts": {},

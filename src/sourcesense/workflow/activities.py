@@ -57,7 +57,7 @@ class ExtractionActivities:
         source = inp.source.to_source()
         activity.logger.info("preflight of %s", source.redacted_url())
         settings = inp.limits.apply(self.settings)
-        result = await _in_thread(preflight, source, Filters(**inp.filters), settings)
+        result = await _in_thread(preflight, source, Filters.of(inp.filters), settings)
         activity.logger.info("PostgreSQL %s, user %s", result.server_version, result.user)
         return result
 

@@ -89,7 +89,7 @@ class ExtractionInput:
     source: SourceSpec
     data_dir: str
     run_id: str
-    filters: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)  # Filters.recorded()
     all_databases: bool = False
     exact_sizes: bool = True
     include_mcv: bool = False
@@ -110,7 +110,7 @@ class ExtractionInput:
     def request(self) -> ExtractRequest:
         return ExtractRequest(
             source=self.source.to_source(),
-            filters=Filters(**self.filters),
+            filters=Filters.of(self.filters),
             all_databases=self.all_databases,
             options=QueryOptions(
                 exact_sizes=self.exact_sizes,

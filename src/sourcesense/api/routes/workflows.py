@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
@@ -34,10 +33,7 @@ from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import discover_schemas, preflight
 from sourcesense.logs import correlation_id, remember_secret
 from sourcesense.settings import Settings
-from sourcesense.store.results import page_entities
 from sourcesense.store.rundir import new_run_id
-from sourcesense.store.runs import run_dir
-from sourcesense.store.summary import read_manifest
 from sourcesense.transform.openlineage import check_openlineage_url
 from sourcesense.transform.registry import check_formats
 from sourcesense.workflow.inputs import ExtractionInput, RunResult, SourceLimits, SourceSpec
@@ -115,7 +111,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
     password = body.connection.password
     remember_secret(password.get_secret_value() if password else None)
     source = caller_source(body.connection, settings, "connection.host")
-    filters = Filters(**body.filters.model_dump())
+    filters = Filters.of(body.filters.model_dump())
     check_formats(body.options.formats)
     await check_filters(source, filters, settings)
     run_id = new_run_id()
@@ -126,7 +122,7 @@ async def start(body: StartRequest, client: ClientDep, settings: SettingsDep) ->
         transform_options["openlineage_url"] = check_openlineage_url(url, opts.formats)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), run_id,
-        filters.patterns(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
+        filters.recorded(), opts.all_databases, exact_sizes=not opts.estimate_sizes,
         lineage=opts.lineage, profile=opts.profile, anonymize=opts.anonymize,
         include_pii_values=opts.include_pii_values,
         incremental=not opts.full_refresh, formats=opts.formats,
@@ -210,21 +206,3 @@ async def status_stream(
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})  # fmt: skip
-
-
-@router.get("/results/{workflow}", responses={404: {"description": "No such run"}})
-async def results(
-    workflow: str,
-    settings: SettingsDep,
-    kind: Annotated[str, Query(max_length=40)] = "relations",
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    schema: Annotated[str | None, Query(max_length=200)] = None,
-    table: Annotated[str | None, Query(max_length=200)] = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    """The manifest, plus one page of entities of `kind` matching the search."""
-    folder = run_dir(settings.data_dir, workflow.removeprefix(PREFIX))
-    page = await asyncio.to_thread(page_entities, folder, kind, q, schema, table, offset, limit)
-    body: dict[str, Any] = {"manifest": read_manifest(folder), "entities": page}
-    return dict(json.loads(json.dumps(body, default=str)))

@@ -16,4 +16,5 @@ WHERE d.datallowconn AND NOT d.datistemplate
   AND (%(only_database)s::text IS NULL OR d.datname = %(only_database)s::text)
   AND (%(include_database)s::text IS NULL OR d.datname ~ %(include_database)s::text)
   AND (%(exclude_database)s::text IS NULL OR d.datname !~ %(exclude_database)s::text)
+  AND (%(scope_databases)s::text[] IS NULL OR d.datname = ANY(%(scope_databases)s::text[]))
 ORDER BY d.datname

@@ -1,4 +1,5 @@
--- Relations in scope: user schemas only, filters applied, extension members left out.
+-- Relations in scope: user schemas only, filters and this database's scope (its schemas, and
+-- tables matching any of its table patterns) applied, extension members left out.
 -- Included by the other queries at their scoped_relations marker; never run alone.
 -- is_locked: another session holds or awaits ACCESS EXCLUSIVE on it (%(locked)s, from locks.sql),
 -- so the calls that take ACCESS SHARE on it (pg_get_expr, pg_get_viewdef, ...) are left out.
@@ -17,6 +18,9 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
        OR COALESCE(root.relname, c.relname) ~ %(include_table)s::text)
   AND (%(exclude_table)s::text IS NULL
        OR COALESCE(root.relname, c.relname) !~ %(exclude_table)s::text)
+  AND (%(scope_schemas)s::text[] IS NULL OR n.nspname = ANY(%(scope_schemas)s::text[]))
+  AND (%(scope_tables)s::text[] IS NULL
+       OR COALESCE(root.relname, c.relname) ~ ANY(%(scope_tables)s::text[]))
   AND NOT EXISTS (
       SELECT 1 FROM pg_catalog.pg_depend d
       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')

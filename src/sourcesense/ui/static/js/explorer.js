@@ -115,10 +115,10 @@ async function runSearch(runId, q, params, results, status, signal) {
 }
 
 async function showMatches(runId, q, params, results, status, signal) {
-  const schema = params.schema;
+  const { schema, catalog: database } = params;
   const kinds = schema ? ["relations", "columns"] : ["schemas", "relations", "columns"];
   const pages = await Promise.all(kinds.map((kind) =>
-    page(runId, kind, { q, schema, limit: SEARCH_LIMIT, signal })));
+    page(runId, kind, { q, database, schema, limit: SEARCH_LIMIT, manifest: false, signal })));
   const found = Object.fromEntries(pages.map(({ entities }) => [entities.kind, entities]));
   const total = Object.values(found).reduce((sum, entities) => sum + entities.total, 0);
   const parts = kinds.map((kind) => format.plural(found[kind].total, ...NOUNS[kind]));
@@ -133,14 +133,19 @@ const GROUPS = {
     el("span", { class: "hint", text: ` in ${row.catalog_name}${row.comment ? ` — ${row.comment}` : ""}` })]],
   relations: ["Tables and views", (runId, row) => [
     el("a", { href: tableHref(runId, refOf(row)), text: `${row.schema_name}.${row.table_name}` }), " ",
-    badge(format.humanize(row.kind || "table")),
+    badge(format.humanize(row.kind || "table")), inDatabase(row),
     row.comment ? el("span", { class: "hint", text: ` ${row.comment}` }) : null]],
   columns: ["Columns", (runId, row) => [
     el("a", { href: tableHref(runId, refOf(row), row.column_name),
       text: `${row.schema_name}.${row.table_name}.${row.column_name}` }), " ",
-    el("code", { class: "type", text: row.data_type }),
+    el("code", { class: "type", text: row.data_type }), inDatabase(row),
     row.comment ? el("span", { class: "hint", text: ` ${row.comment}` }) : null]],
 };
+
+/** Which database a match is in: runs may read several with the same schema names. */
+function inDatabase(row) {
+  return el("span", { class: "hint database", text: ` in ${row.catalog_name}` });
+}
 
 function matchGroup(runId, entities) {
   if (!entities.total) return null;
@@ -157,8 +162,8 @@ function matchGroup(runId, entities) {
 
 async function showTables(runId, params, results, status, signal) {
   const { entities } = await page(runId, "relations",
-    { schema: params.schema, limit: BROWSE_LIMIT, signal });
-  const rows = entities.items.filter((row) => !params.catalog || row.catalog_name === params.catalog);
+    { database: params.catalog, schema: params.schema, limit: BROWSE_LIMIT, manifest: false, signal });
+  const rows = entities.items;
   status.textContent = entities.total > rows.length
     ? `Showing ${rows.length} of ${format.count(entities.total)} tables and views; search to find others.`
     : `${format.count(rows.length)} tables and views.`;

@@ -39,7 +39,7 @@ export function enterOptions() {
   const { include_table: include, exclude_table: exclude } = wizard.filters;
   clear($("#run-summary"), ...factItems([
     ["Source", `${user}@${host}:${port}/${database}`],
-    ["Databases", wizard.allDatabases ? wizard.filters.include_database : `${database} only`],
+    ["Databases", wizard.filters.scope.map((entry) => entry.database).join(", ")],
     [schemas.length === 1 ? "Schema" : `Schemas (${schemas.length})`, schemas.join(", ")],
     ["Include tables", include ? code(include) : "all"],
     ["Exclude tables", exclude ? code(exclude) : "none"],

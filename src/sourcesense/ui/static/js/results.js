@@ -5,28 +5,45 @@ import { query, request } from "./api.js";
 const PAGE = 500;
 const MAX_ROWS = 20_000;
 const edgeCache = new Map();
+const EDGE_FIELDS = "edge_kind,level,catalog_name,source_schema,source_table,target_schema,target_table,constraint_name";
 
-/** One page: {manifest, entities: {kind, total, offset, limit, items}}. */
-export function page(runId, kind, { q, schema, table, offset = 0, limit = 50, signal } = {}) {
-  const params = query({ kind, q, schema, table, offset, limit });
+/**
+ * One page: {manifest, entities: {kind, total, offset, limit, items}}, filtered on the server.
+ * filters: q (name), text (names, comments, types), database, schema, table, level (lineage),
+ * sort, fields (columns to keep), manifest (false: leave it out).
+ */
+export function page(runId, kind, { offset = 0, limit = 50, signal, ...filters } = {}) {
+  const params = query({ kind, ...filters, offset, limit });
   return request(`/workflows/v1/results/${encodeURIComponent(runId)}${params}`, { signal });
 }
 
-/** Every item of a kind (up to MAX_ROWS), page by page. */
-export async function all(runId, kind, { schema, table, signal } = {}) {
+/** Every item of a kind (up to MAX_ROWS), page by page, without the manifest. */
+export async function all(runId, kind, { signal, ...filters } = {}) {
   const items = [];
   for (let offset = 0; offset < MAX_ROWS; offset += PAGE) {
-    const { entities } = await page(runId, kind, { schema, table, offset, limit: PAGE, signal });
+    const { entities } = await page(runId, kind,
+      { ...filters, manifest: false, offset, limit: PAGE, signal });
     items.push(...entities.items);
     if (items.length >= entities.total || !entities.items.length) break;
   }
   return items;
 }
 
-/** Every row of a kind for one table (the API filters by schema and table name). */
-export async function ofTable(runId, kind, ref, signal) {
-  const rows = await all(runId, kind, { schema: ref.schema, table: ref.table, signal });
-  return rows.filter((row) => !row.catalog_name || row.catalog_name === ref.catalog);
+/** Every row of a kind for one table: the API filters by database, schema and table. */
+export function ofTable(runId, kind, ref, signal) {
+  return all(runId, kind, { database: ref.catalog, schema: ref.schema, table: ref.table, signal });
+}
+
+/**
+ * The relationships of one table only: its table-level lineage edges (filtered on the server),
+ * or, for a run without lineage, those of the whole run from its constraints.
+ */
+export async function tableRelationships(runId, ref, signal) {
+  const edges = await all(runId, "lineage", { database: ref.catalog, schema: ref.schema,
+    table: ref.table, level: "table", fields: EDGE_FIELDS, signal });
+  if (edges.length) return merged(edges.map(fromLineage));
+  const { entities } = await page(runId, "lineage", { limit: 1, fields: "level", manifest: false, signal });
+  return entities.total ? [] : relationships(runId);
 }
 
 export function nodeId(catalog, schema, table) {
@@ -53,16 +70,20 @@ export function relationships(runId) {
 }
 
 async function loadRelationships(runId) {
-  const lineage = (await all(runId, "lineage")).filter((edge) => edge.level === "table");
+  const lineage = await all(runId, "lineage", { level: "table", fields: EDGE_FIELDS });
   const raw = lineage.length ? lineage.map(fromLineage) : (await all(runId, "constraints"))
     .filter((c) => c.constraint_type === "foreign_key").map(fromConstraint);
-  const merged = new Map();
+  return merged(raw);
+}
+
+function merged(raw) {
+  const found = new Map();
   for (const edge of raw) {
     const key = `${edge.from}|${edge.to}|${edge.kind}`;
-    if (merged.has(key)) merged.get(key).names.push(...edge.names);
-    else merged.set(key, edge);
+    if (found.has(key)) found.get(key).names.push(...edge.names);
+    else found.set(key, edge);
   }
-  return [...merged.values()];
+  return [...found.values()];
 }
 
 function fromLineage(edge) {

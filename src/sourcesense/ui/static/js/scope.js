@@ -5,7 +5,7 @@ import { $, $$, clear, code, el } from "./dom.js";
 import { errorView } from "./errors.js";
 import { bindField, validateAll } from "./forms.js";
 import { schemaKey, wizard } from "./state.js";
-import { checkPattern, exactly } from "./validate.js";
+import { checkPattern } from "./validate.js";
 
 let patternValidators = [];
 
@@ -149,15 +149,22 @@ function renderCount() {
   $("#schema-count").textContent = `${wizard.selected.size} of ${total} schemas selected${filtered}`;
 }
 
-/** The filters of the current choice: ^(a|b)$ patterns of the checked names. */
+/**
+ * The filters of the current choice: the checked (database, schemas) pairs as an explicit
+ * scope, read exactly (db_a.public and db_b.audit never read db_b.public), plus the table
+ * patterns.
+ */
 export function scopeFilters() {
   const chosen = wizard.schemas.filter((s) => wizard.selected.has(schemaKey(s.catalog_name, s.schema_name)));
-  const databases = [...new Set(chosen.map((s) => s.catalog_name))];
-  const names = [...new Set(chosen.map((s) => s.schema_name))].sort();
-  const allDatabases = databases.some((name) => name !== wizard.connection.database);
-  const filters = {};
-  if (allDatabases) filters.include_database = exactly(databases.sort());
-  if (names.length) filters.include_schema = exactly(names);
+  const byName = new Map();
+  for (const { catalog_name: database, schema_name: schema } of chosen) {
+    if (!byName.has(database)) byName.set(database, []);
+    byName.get(database).push(schema);
+  }
+  const scope = [...byName.entries()].sort(([a], [b]) => a.localeCompare(b))
+    .map(([database, schemas]) => ({ database, schemas: schemas.sort() }));
+  const allDatabases = scope.some((entry) => entry.database !== wizard.connection.database);
+  const filters = { scope };
   const include = $("#include-table").value;
   const exclude = $("#exclude-table").value;
   if (include) filters.include_table = include;
@@ -168,9 +175,10 @@ export function scopeFilters() {
 function renderPreview() {
   const preview = clear($("#filter-preview"));
   if (!wizard.schemas) return;
-  const { filters, allDatabases } = scopeFilters();
-  const rows = Object.entries(filters).map(([name, value]) => [name, code(value)]);
-  if (!allDatabases) rows.unshift(["database", `${wizard.connection.database} only`]);
+  const { filters } = scopeFilters();
+  const { scope, ...patterns } = filters;
+  const rows = scope.map((entry) => [entry.database, entry.schemas.join(", ")]);
+  rows.push(...Object.entries(patterns).map(([name, value]) => [name, code(value)]));
   for (const [name, value] of rows) {
     preview.append(el("div", {}, el("dt", { text: name }), el("dd", {}, value)));
   }

@@ -6,7 +6,7 @@ import { errorView } from "./errors.js";
 import { breadcrumbs } from "./explorer.js";
 import * as format from "./format.js";
 import { relationshipGraph } from "./graph.js";
-import { nodeId, ofTable, refOf, relationships, tableHref } from "./results.js";
+import { nodeId, ofTable, refOf, relationships, tableHref, tableRelationships } from "./results.js";
 
 const KINDS = ["relations", "columns", "constraints", "indexes", "column_profiles", "findings"];
 
@@ -21,7 +21,7 @@ export async function showTable(root, runId, ref, params, signal) {
   try {
     const [data, edges] = await Promise.all([
       Promise.all(KINDS.map((kind) => ofTable(runId, kind, ref, signal))),
-      relationships(runId),
+      tableRelationships(runId, ref, signal),
     ]);
     const rows = Object.fromEntries(KINDS.map((kind, index) => [kind, data[index]]));
     clear(body, tablePage(runId, ref, rows, edges));
@@ -234,8 +234,14 @@ function relationshipsView(runId, ref, edges) {
   const depth = el("select", { id: "graph-depth" },
     el("option", { value: "1", text: "Direct neighbours" }),
     el("option", { value: "2", text: "Two steps away" }));
-  const draw = () => clear(holder, neighbourhood(runId, focus, edges, Number(depth.value)));
-  depth.addEventListener("change", draw);
+  // Two steps away needs the neighbours' edges too: the run's relationships, loaded when asked.
+  const draw = async () => {
+    const steps = Number(depth.value);
+    const known = steps > 1 ? await relationships(runId) : edges;
+    clear(holder, neighbourhood(runId, focus, known, steps));
+  };
+  depth.addEventListener("change", () => draw().catch((error) =>
+    clear(holder, errorView(error, "Could not load the relationships"))));
   draw();
   const graphHref = `#/explore/${encodeURIComponent(runId)}/graph?focus=${encodeURIComponent(focus)}`;
   return [
