@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # Retention (`sourcesense prune`, and prune_after_run after a scheduled run): per scope,
     # keep the last N runs and/or the runs newer than D days; None on both keeps every run.
     retention_keep_last: int | None = Field(default=None, ge=0)
-    retention_keep_days: float | None = Field(default=None, ge=0)
+    retention_keep_days: float | None = Field(default=None, ge=0, le=100_000)
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None

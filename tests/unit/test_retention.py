@@ -160,3 +160,9 @@ def test_prune_after_run_follows_the_settings(tmp_path: Path) -> None:
     gone = prune_after_run(tmp_path, Settings(data_dir=tmp_path, retention_keep_last=2))
     assert [d.run.run_id for d in gone] == [runs[2].run_id]
     assert len(list_runs(tmp_path)) == 2
+
+
+@pytest.mark.parametrize("days", [-1.0, float("nan"), float("inf"), 1e300])
+def test_keep_days_out_of_range_is_refused(days: float) -> None:
+    with pytest.raises(ConfigError, match="--keep-days must be 0 to 100000"):
+        Policy(keep_days=days)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sourcesense.settings import Settings
 
 PRUNE_LOG = "prune.log"
+MAX_KEEP_DAYS = 100_000
 TRASH_PREFIX = ".pruning-"  # a run being deleted: a dot name is invisible to the run store
 
 
@@ -46,8 +47,9 @@ class Policy:
     def __post_init__(self) -> None:
         if self.keep_last is not None and self.keep_last < 0:
             raise ConfigError(f"--keep-last must be 0 or more, not {self.keep_last}")
-        if self.keep_days is not None and self.keep_days < 0:
-            raise ConfigError(f"--keep-days must be 0 or more, not {self.keep_days}")
+        # Written so that NaN fails too; the bound keeps the date arithmetic in range.
+        if self.keep_days is not None and not 0 <= self.keep_days <= MAX_KEEP_DAYS:
+            raise ConfigError(f"--keep-days must be 0 to {MAX_KEEP_DAYS}, not {self.keep_days}")
 
     @property
     def keeps_all(self) -> bool:
