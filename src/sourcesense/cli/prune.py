@@ -71,9 +71,10 @@ def prune(
         out().print(f"{verb} {run.run_id} ({run.status}) {run.scope}: {decision.reason}",
                     markup=False, highlight=False)  # fmt: skip
     kept = len(decisions) - len(deleted)
+    runs = f"{len(deleted)} run{'' if len(deleted) == 1 else 's'}"
     if dry_run:
-        summary = f"{len(deleted)} runs to delete, {kept} kept (dry run: nothing deleted)"
+        summary = f"{runs} to delete, {kept} kept (dry run: nothing deleted)"
     else:
-        summary = f"{len(deleted)} runs deleted, {kept} kept"
+        summary = f"{runs} deleted, {kept} kept"
         summary += f", logged to {data_dir / PRUNE_LOG}" if deleted else ""
     out().print(summary, markup=False, highlight=False)
