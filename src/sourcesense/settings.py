@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # Runs whose results index `serve` keeps in memory (least recently browsed dropped first).
     results_cache_runs: int = 4
     max_concurrent_exports: int = 4  # more at once get 429 with Retry-After
+    # Retention (`sourcesense prune`, and prune_after_run after a scheduled run): per scope,
+    # keep the last N runs and/or the runs newer than D days; None on both keeps every run.
+    retention_keep_last: int | None = Field(default=None, ge=0)
+    retention_keep_days: float | None = Field(default=None, ge=0, le=100_000)
 
     # Payload encryption key (base64 of 32 bytes); else data_dir/secret.key, made on first use.
     secret_key: SecretStr | None = None
