@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -54,6 +55,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(schedule_app, name="schedule")
 
 
+def _row(*cells: str) -> None:
+    """One tab-separated line of results (plain: rich would expand the tabs)."""
+    sys.stdout.write("\t".join(cells) + "\n")
+
+
 def _say(line: str) -> None:
     err().print(line, markup=False, highlight=False)
 
@@ -83,9 +89,8 @@ def run(
     limit = parallel or loaded.model.max_parallel
     outcomes = asyncio.run(run_sources(inputs, settings, limit, _say))
     for outcome in outcomes:
-        detail = f": {outcome.error.message}" if outcome.error else ""
-        out().print(f"{outcome.name}\t{outcome.status}\t{outcome.run_id or '-'}{detail}",
-                    markup=False, highlight=False)  # fmt: skip
+        detail = outcome.error.message if outcome.error else ""
+        _row(outcome.name, outcome.status, outcome.run_id or "-", detail)
     failed = [o.name for o in outcomes if o.status != "completed"]
     if failed:
         raise ExtractionError(
@@ -119,6 +124,7 @@ def validate(
 def _check(loaded: LoadedConfig, name: str, allow_inline: bool, preflight: bool) -> bool:
     """One source checked, its outcome printed; False if it failed."""
     from sourcesense.config.build import filters_of, source_of
+    from sourcesense.config.load import ConfigFileError
     from sourcesense.config.run import inputs_of
     from sourcesense.errors import SourceSenseError
     from sourcesense.extract.preflight import preflight as check
@@ -127,15 +133,17 @@ def _check(loaded: LoadedConfig, name: str, allow_inline: bool, preflight: bool)
     try:
         inputs_of(loaded, [name], get_settings(), allow_inline)
         if not preflight:
-            out().print(f"{name}\tok", markup=False, highlight=False)
+            _row(name, "ok")
             return True
         facts = check(source_of(loaded, name, allow_inline), filters_of(loaded, name))
-    except SourceSenseError as exc:
-        err().print(f"{loaded.where(('sources', name))}: {exc.message}", markup=False,
-                    highlight=False)  # fmt: skip
+    except ConfigFileError as exc:  # already placed in the file
+        _say(exc.message)
         return False
-    line = f"{name}\tok\tPostgreSQL {facts.server_version} as {facts.user}, "
-    out().print(line + f"{facts.estimated_databases} databases", markup=False, highlight=False)
+    except SourceSenseError as exc:  # from the server: the source's DSN is where to look
+        _say(f"{loaded.where(('sources', name, 'dsn'))}: {exc.message}")
+        return False
+    about = f"PostgreSQL {facts.server_version} as {facts.user}"
+    _row(name, "ok", f"{about}, {facts.estimated_databases} databases")
     return True
 
 
@@ -174,7 +182,7 @@ def schedule_apply(
 
     changes = asyncio.run(_with_client(settings, work))
     for sid, change in sorted(changes.items()):
-        out().print(f"{sid}\t{change}", markup=False, highlight=False)
+        _row(sid, change)
     if not changes:
         out().print("no schedules declared, none of ours on the server", markup=False)
 
@@ -195,8 +203,7 @@ def schedule_list(
         state = "paused" if s.paused else "active"
         next_run = f"{s.next_runs[0]:%Y-%m-%d %H:%M:%S} UTC" if s.next_runs else "-"
         last_run = f"{s.last_run:%Y-%m-%d %H:%M:%S} UTC" if s.last_run else "-"
-        out().print(f"{s.source}\t{state}\t{s.when}\tnext {next_run}\tlast {last_run}",
-                    markup=False, highlight=False)  # fmt: skip
+        _row(s.source, state, s.when, f"next {next_run}", f"last {last_run}")
 
 
 def _act(action: str, given: str, out_dir: Path | None, address: str | None,
@@ -210,7 +217,7 @@ def _act(action: str, given: str, out_dir: Path | None, address: str | None,
         await act(client, sid, action)  # type: ignore[arg-type]
 
     asyncio.run(_with_client(settings, work))
-    out().print(f"{sid}\t{action}{'d' if action.endswith('e') else 'ed'}", markup=False)
+    _row(sid, action + ("d" if action.endswith("e") else "ed"))
 
 
 @schedule_app.command("pause")
