@@ -43,6 +43,7 @@ from sourcesense.workflow.workflows import MetadataExtractionWorkflow
 
 PREFIX = "sourcesense-source-"
 FINGERPRINT = "sourcesense_fingerprint"
+WHEN = "sourcesense_when"  # the server keeps a cron expression as calendars: say it as given
 Change = Literal["created", "updated", "unchanged", "deleted"]
 
 
@@ -72,6 +73,10 @@ def _fingerprint(inp: ExtractionInput, schedule: ScheduleConfig, key: bytes) -> 
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
+def _when(config: ScheduleConfig) -> str:
+    return f"cron {config.cron}" if config.cron is not None else f"every {config.interval}"
+
+
 def _schedule(
     name: str, inp: ExtractionInput, config: ScheduleConfig, settings: Settings, print_: str
 ) -> Schedule:
@@ -82,7 +87,7 @@ def _schedule(
     )
     action = ScheduleActionStartWorkflow(
         MetadataExtractionWorkflow.run, inp, id=f"sourcesense-scheduled-{name}",
-        task_queue=settings.task_queue, memo={FINGERPRINT: print_},
+        task_queue=settings.task_queue, memo={FINGERPRINT: print_, WHEN: _when(config)},
     )  # fmt: skip
     # Skip: a run still going when the next is due makes that one skipped. With a catchup
     # window, runs missed while down start once (the rest overlap that one, and are skipped).
@@ -139,9 +144,14 @@ async def _put(client: Client, sid: str, schedule: Schedule, print_: str) -> Cha
 
 
 async def _fingerprint_of(client: Client, described: ScheduleDescription) -> str | None:
+    return await _memo(client, described, FINGERPRINT)
+
+
+async def _memo(client: Client, described: ScheduleDescription, key: str) -> str | None:
+    """A value the schedule's action carries in its memo (None if absent or unreadable)."""
     action = described.schedule.action
     memo = action.memo if isinstance(action, ScheduleActionStartWorkflow) else None
-    payload = (memo or {}).get(FINGERPRINT)
+    payload = (memo or {}).get(key)
     if payload is None or isinstance(payload, str):
         return payload
     try:
@@ -162,10 +172,8 @@ async def list_schedules(client: Client) -> list[ScheduleSummary]:
 
 async def describe_schedule(client: Client, sid: str) -> ScheduleSummary:
     described = await _described(client, sid)
-    spec, info = described.schedule.spec, described.info
-    when = f"cron {' '.join(spec.cron_expressions)}" if spec.cron_expressions else (
-        "every " + ", ".join(str(i.every) for i in spec.intervals)
-    )  # fmt: skip
+    info = described.info
+    when = await _memo(client, described, WHEN) or "see the Temporal UI"
     last = info.recent_actions[-1] if info.recent_actions else None
     action = last.action if last is not None else None
     return ScheduleSummary(
