@@ -17,7 +17,7 @@ from temporalio.client import Client, ScheduleOverlapPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from sourcesense.api.main import create_app
-from sourcesense.config.load import load_config
+from sourcesense.config.load import ConfigFileError, load_config
 from sourcesense.config.schedules import (
     ScheduleNotFoundError,
     act,
@@ -93,6 +93,9 @@ async def test_apply_is_idempotent(client: Client, wf_settings: Settings, tmp_pa
     assert summary.next_runs and summary.next_runs[0].minute == 30
     with pytest.raises(ScheduleNotFoundError):
         await describe_schedule(client, c)
+    sources(path, THREE.replace("0 3 * * *", "61 3 * * *"))
+    with pytest.raises(ConfigFileError, match=r"s\.yaml:3: sources\.b\.schedule: Temporal refused"):
+        await apply_schedules(client, load_config(path), wf_settings)
 
 
 async def test_trigger_runs_an_extraction(

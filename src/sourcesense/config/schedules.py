@@ -116,12 +116,27 @@ async def apply_schedules(
             )
     changes: dict[str, Change] = {}
     for sid, (schedule, print_) in wanted.items():
-        changes[sid] = await _put(client, sid, schedule, print_)
+        try:
+            changes[sid] = await _put(client, sid, schedule, print_)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            where = ("sources", sid.removeprefix(PREFIX), "schedule")
+            raise config.problem(where, f"Temporal refused the schedule: {exc.message}") from None
     for sid in await our_schedule_ids(client):
         if sid not in wanted:
-            await client.get_schedule_handle(sid).delete()
+            await _delete(client, sid)
             changes[sid] = "deleted"
     return changes
+
+
+async def _delete(client: Client, sid: str) -> None:
+    """Delete a schedule; one already gone (listings lag behind deletions) is fine."""
+    try:
+        await client.get_schedule_handle(sid).delete()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
 
 
 async def _put(client: Client, sid: str, schedule: Schedule, print_: str) -> Change:
