@@ -189,7 +189,8 @@ async def _described(client: Client, workflow: str) -> tuple[str, str]:
             [inp] = await client.data_converter.decode(payloads, [ExtractionInput])
         except Exception:  # any decoding failure: the run is still listed
             return fallback
-        return inp.run_id, inp.source.to_source().redacted_url()
+        # A scheduled run's input has no run id (its workflow names the run): say its workflow.
+        return inp.run_id or workflow, inp.source.to_source().redacted_url()
     return fallback
 
 
