@@ -1,6 +1,7 @@
 """Schedules on the real Temporal dev server: `apply` creates, updates and deletes them to
 match the file and changes nothing the second time; a trigger runs a real extraction; the
-API lists them and pauses, resumes and triggers."""
+API lists them and pauses, resumes and triggers; a schedule fires by itself and stops when
+paused; runs missed while no worker was up are caught up once."""
 
 from __future__ import annotations
 
@@ -187,3 +188,79 @@ async def test_schedule_commands(temporal_address: str, tmp_path: Path) -> None:
 def checked(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert "Traceback" not in done.stderr, done.stderr
     return done
+
+
+async def test_schedule_fires_pauses_and_is_updated(
+    client: Client, wf_settings: Settings, embedded_server: PgServer, database: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Every 3 s: two scheduled runs complete; paused, none starts; re-applied with another
+    interval, the same schedule is updated (not duplicated); then deleted."""
+    body = f"""\
+  tick:
+    dsn: "{embedded_server.url(database, password=embedded_server.admin_password())}"
+    options: {{formats: [none], lineage: false, quality: false}}
+    schedule: {{interval: 3s}}
+"""  # fmt: skip
+    path, sid = sources(tmp_path / "s.yaml", body), schedule_id("tick")
+    config = load_config(path)
+    async with new_worker(client, wf_settings):
+        assert await apply_schedules(client, config, wf_settings, True) == {sid: "created"}
+        done = await completed_runs(client, sid, wf_settings, at_least=2)
+        await act(client, sid, "pause")
+        await asyncio.sleep(1)  # a run the schedule started just before the pause may finish
+        started = (await client.get_schedule_handle(sid).describe()).info.num_actions
+        await asyncio.sleep(7)  # two intervals and more
+        assert (await client.get_schedule_handle(sid).describe()).info.num_actions == started
+    assert len(done) >= 2 and all(RUN_ID.match(run) for run in done)
+    sources(path, body.replace("3s", "1h"))
+    assert await apply_schedules(client, load_config(path), wf_settings, True) == {sid: "updated"}
+    summary = await describe_schedule(client, sid)
+    assert summary.when == "every 1:00:00"
+    assert [s.id for s in await list_schedules(client)] == [sid]
+    await act(client, sid, "delete")
+    with pytest.raises(ScheduleNotFoundError):
+        await describe_schedule(client, sid)
+
+
+async def completed_runs(client: Client, sid: str, settings: Settings, at_least: int) -> list[str]:
+    """The run ids of the schedule's first `at_least` runs, each awaited to completion."""
+    seen: dict[str, str] = {}
+    for _ in range(300):
+        described = await client.get_schedule_handle(sid).describe()
+        for action in described.info.recent_actions:
+            workflow_id = getattr(action.action, "workflow_id", "")
+            if workflow_id and workflow_id not in seen and len(seen) < at_least:
+                handle = client.get_workflow_handle(workflow_id, result_type=RunResult)
+                result = await asyncio.wait_for(handle.result(), timeout=120)
+                assert result.status == "completed", result.errors
+                assert (settings.data_dir / "runs" / result.run_id / "manifest.json").is_file()
+                seen[workflow_id] = result.run_id
+        if len(seen) >= at_least:
+            return list(seen.values())
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{sid}: {len(seen)} runs completed, {at_least} expected")
+
+
+async def test_runs_missed_without_a_worker_are_caught_up_once(
+    client: Client, wf_settings: Settings, embedded_server: PgServer, database: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    body = f"""\
+  late:
+    dsn: "{embedded_server.url(database, password=embedded_server.admin_password())}"
+    options: {{formats: [none], lineage: false, quality: false}}
+    schedule: {{interval: 2s}}
+"""  # fmt: skip
+    sid = schedule_id("late")
+    await apply_schedules(
+        client, load_config(sources(tmp_path / "s.yaml", body)), wf_settings, True
+    )
+    await asyncio.sleep(7)  # three or more runs due, no worker to run them
+    info = (await client.get_schedule_handle(sid).describe()).info
+    assert (info.num_actions, len(info.running_actions)) == (1, 1)
+    assert info.num_actions_skipped_overlap >= 2
+    await act(client, sid, "pause")
+    async with new_worker(client, wf_settings):  # the worker is back: the one run completes
+        [run] = await completed_runs(client, sid, wf_settings, at_least=1)
+    assert RUN_ID.match(run)
