@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,23 @@ def test_prune_keep_last(embedded_server: PgServer, tmp_path: Path) -> None:
     again = sourcesense("prune", "--keep-last", "0", "--out", str(tmp_path))
     assert again.returncode == 0, again.stderr
     assert "0 runs deleted, 1 kept" in again.stdout  # the last successful run stays
+
+
+def test_retention_setting_prunes_after_each_run(embedded_server: PgServer, tmp_path: Path) -> None:
+    """With a retention policy in the settings, the worker prunes when a run closes (what keeps
+    scheduled runs from piling up)."""
+    env = {**os.environ, "SOURCESENSE_RETENTION_KEEP_LAST": "1"}
+    with embedded_server.temp_database("sstest_prune16") as name:
+        with embedded_server.connect(name) as conn:
+            conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        url = embedded_server.url(name, password=embedded_server.admin_password())
+        command = [sys.executable, "-m", "sourcesense", "extract", "--dsn", url, "--out",
+                   str(tmp_path), "--no-progress", "--format", "none"]  # fmt: skip
+        for _ in range(2):
+            done = subprocess.run(command, check=False, capture_output=True, text=True,
+                                  timeout=180, env=env)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+    kept = [run["run_id"] for run in list_runs(tmp_path)]
+    assert len(kept) == 1
+    log = [json.loads(line) for line in (tmp_path / PRUNE_LOG).read_text().splitlines()]
+    assert len(log) == 1 and log[0]["run_id"] not in kept

@@ -16,7 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from sourcesense import __version__
-from sourcesense.cli import demo, extract, prune, runs, sample_db, serve, tools
+from sourcesense.cli import config, demo, extract, prune, runs, sample_db, serve, tools
 from sourcesense.cli.common import err
 from sourcesense.errors import SourceSenseError
 
@@ -46,7 +46,7 @@ def _root(
     """Complete, consistent, catalog-ready PostgreSQL metadata extraction."""
 
 
-for module in (extract, serve, demo, runs, prune, tools):
+for module in (extract, serve, demo, runs, prune, tools, config):
     module.register(app)
 app.add_typer(sample_db.app, name="sample-db")
 app.add_typer(tools.ddl_app, name="ddl-log")

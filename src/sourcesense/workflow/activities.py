@@ -26,6 +26,7 @@ from sourcesense.notify import WebhookError, send_webhook
 from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
 from sourcesense.store.manifest import close_run, record_step
+from sourcesense.store.retention import prune_after_run
 from sourcesense.tokens import webhook_secret
 from sourcesense.transform.registry import run_transformers
 from sourcesense.workflow.inputs import (
@@ -151,7 +152,19 @@ class ExtractionActivities:
         if manifest is None:
             return None
         activity.logger.info("run %s %s", inp.run_id, manifest["status"])
+        await asyncio.to_thread(self._retention, Path(inp.data_dir))
         return RunResult.of(str(run_dir), manifest)
+
+    def _retention(self, data_dir: Path) -> None:
+        """The settings' retention after every run (scheduled ones included); nothing without
+        a policy. A failure is logged: pruning never fails the run it follows."""
+        try:
+            deleted = prune_after_run(data_dir, self.settings)
+        except (OSError, SourceSenseError) as exc:
+            activity.logger.warning("retention after the run failed: %s", exc)
+            return
+        for decision in deleted:
+            activity.logger.info("retention deleted run %s", decision.run.run_id)
 
     @activity.defn(name="notify_webhook")
     async def notify_webhook(self, inp: WebhookInput) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -83,6 +83,32 @@ async def run_workflow(
         async with new_worker(client, settings):
             await settle_unfinished(client, unfinished, tell, on_progress)
             return await follow(client, inp, settings, on_progress)
+
+
+@contextlib.asynccontextmanager
+async def submission_client(
+    settings: Settings, say: Callable[[str], None], unfinished: Unfinished = "resume",
+    worker: bool = True,
+) -> AsyncIterator[Client]:  # fmt: skip
+    """A client to submit several runs through, as `run_workflow` does one: the cluster, the
+    running `serve`'s server, or an embedded server with a worker of this process (its
+    unfinished runs settled first) that lasts as long as the context. `worker` False: the
+    embedded server only, to manage schedules (they fire once a worker polls)."""
+    if settings.temporal_address:
+        yield await connect_client(settings)
+        return
+    owner = await _shared_owner(settings, say)
+    if owner is not None:
+        yield await connect_client(settings, owner.address, wait_s=EMBEDDED_READY_S)
+        return
+    async with embedded_temporal(settings.data_dir) as server:
+        client = await connect_client(settings, server.address, wait_s=EMBEDDED_READY_S)
+        if not worker:
+            yield client
+            return
+        async with new_worker(client, settings):
+            await settle_unfinished(client, unfinished, say)
+            yield client
 
 
 async def _shared_owner(settings: Settings, say: Callable[[str], None]) -> TemporalOwner | None:
@@ -163,7 +189,8 @@ async def _described(client: Client, workflow: str) -> tuple[str, str]:
             [inp] = await client.data_converter.decode(payloads, [ExtractionInput])
         except Exception:  # any decoding failure: the run is still listed
             return fallback
-        return inp.run_id, inp.source.to_source().redacted_url()
+        # A scheduled run's input has no run id (its workflow names the run): say its workflow.
+        return inp.run_id or workflow, inp.source.to_source().redacted_url()
     return fallback
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -134,6 +134,8 @@ class MetadataExtractionWorkflow:
         """The stages, then the run's final status; a cancelled or failed run is closed too
         (manifest `cancelled` or `failed`, staging removed) before the workflow ends so."""
         self._progress.started_at = workflow.now().isoformat()
+        if not inp.run_id:  # started by a schedule: one input for every run, each named here
+            inp.run_id = scheduled_run_id(workflow.now(), workflow.info().run_id)
         try:
             await self._stages(inp)
             result = await self._close(CloseInput(inp.data_dir, inp.run_id))
@@ -290,6 +292,12 @@ class MetadataExtractionWorkflow:
     def _skip(self, stage: str, reason: str) -> None:
         self._progress.stages[stage].status = "skipped"
         self._progress.stages[stage].detail = reason
+
+
+def scheduled_run_id(now: datetime, workflow_run_id: str) -> str:
+    """A run id (see store.rundir.new_run_id) made deterministically from the workflow's
+    start time and its Temporal run id (a UUID: its first hex digits)."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{workflow_run_id.replace('-', '')[:6]}"
 
 
 def _cancelled(exc: BaseException) -> bool:
