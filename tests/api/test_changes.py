@@ -4,6 +4,7 @@ role: through the store on run directories written here, and bad requests throug
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -80,3 +81,16 @@ async def test_bad_requests_get_json_errors(http: httpx.AsyncClient) -> None:
         "/runs/20261201T100000Z-aaaaaa/history", headers=AUTH, params={"database": "shop"}
     )
     assert incomplete.status_code == 422
+
+
+def test_a_rewritten_run_is_diffed_again(tmp_path: Path) -> None:
+    make_run(tmp_path, "20261201T100000Z-aaaaaa", "t", ["a"])
+    make_run(tmp_path, "20261201T110000Z-bbbbbb", "t", ["a", "b"])
+    newest, run = "20261201T110000Z-bbbbbb", tmp_path / "runs" / "20261201T110000Z-bbbbbb"
+    assert len(table_history(tmp_path, newest, "shop", "public", "t")[0]["changes"]) == 1
+    where = {"catalog_name": "shop", "schema_name": "public", "table_name": "t"}
+    write(run, "columns", [{**where, "column_name": c, "ordinal": n + 1, "data_type": "text"}
+                           for n, c in enumerate(["a", "b", "c"])])  # fmt: skip
+    manifest = run / "manifest.json"
+    os.utime(manifest, ns=(1, 1))  # another stamp, whatever the clock
+    assert len(table_history(tmp_path, newest, "shop", "public", "t")[0]["changes"]) == 2

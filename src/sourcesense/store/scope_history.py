@@ -2,11 +2,15 @@
 
 A table is followed by name from the newest run back: when a run renamed it, the runs before
 are searched under its earlier name. At most `MAX_RUNS` runs are compared, each pair through
-store.diff (whole runs: the diff of a large catalog takes seconds, so history stays short).
+store.diff (whole runs: the diff of a large catalog takes seconds, so history stays short, and
+the diffs of the last `CACHED_PAIRS` pairs are kept: every table page of a run asks for the
+same pairs).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -14,9 +18,13 @@ from typing import Any
 from sourcesense.store.diff import Change, diff_runs
 from sourcesense.store.history import comparable
 from sourcesense.store.manifest import SUCCEEDED
+from sourcesense.store.rundir import MANIFEST
 from sourcesense.store.runs import manifests, run_dir, summary
 
 MAX_RUNS = 10
+CACHED_PAIRS = 16
+_diffs: OrderedDict[tuple[str, ...], list[Change]] = OrderedDict()
+_lock = threading.Lock()
 
 
 def scope_runs(data_dir: Path, run_id: str) -> list[dict[str, Any]]:
@@ -48,6 +56,26 @@ def table_history(
                         "changes": [c.as_dict() for c in mine]})  # fmt: skip
         name = _earlier_name(mine, name)
     return entries
+
+
+def cached_diff(run_a: Path, run_b: Path) -> list[Change]:
+    """diff_runs, kept while neither run's manifest changes (a run is rewritten only while it
+    is under way, and its manifest last)."""
+    key = (
+        str(run_a),
+        str(run_b),
+        *(str((r / MANIFEST).stat().st_mtime_ns) for r in (run_a, run_b)),
+    )
+    with _lock:
+        if key in _diffs:
+            _diffs.move_to_end(key)
+            return _diffs[key]
+    changes = diff_runs(run_a, run_b)
+    with _lock:
+        _diffs[key] = changes
+        while len(_diffs) > CACHED_PAIRS:
+            _diffs.popitem(last=False)
+    return changes
 
 
 def _usable(run: dict[str, Any], run_id: str) -> bool:
