@@ -94,3 +94,10 @@ def test_a_rewritten_run_is_diffed_again(tmp_path: Path) -> None:
     manifest = run / "manifest.json"
     os.utime(manifest, ns=(1, 1))  # another stamp, whatever the clock
     assert len(table_history(tmp_path, newest, "shop", "public", "t")[0]["changes"]) == 2
+
+
+async def test_table_rows_reject_an_unknown_kind(http: httpx.AsyncClient) -> None:
+    params = {"database": "d", "schema": "s", "table": "t", "kinds": "columns,secrets"}
+    answer = await http.get("/runs/20261201T100000Z-aaaaaa/table", headers=AUTH, params=params)
+    assert answer.status_code == 422
+    assert "unknown kind 'secrets'" in answer.json()["error"]["message"]

@@ -20,7 +20,7 @@ from temporalio.service import RPCError
 from sourcesense import __version__
 from sourcesense.api.docs import OPENAPI_URL, add_docs
 from sourcesense.api.hosts import parse_allow_list
-from sourcesense.api.routes import changes, health, results, runs, workflows
+from sourcesense.api.routes import health, pages, results, runs, workflows
 from sourcesense.api.security import (
     OPEN_PATHS,
     AuthMiddleware,
@@ -50,7 +50,7 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     app.state.settings, app.state.client = settings, client
     parse_allow_list(settings.allowed_sources)  # a bad entry stops the server at start
     app.state.results_index = IndexCache(settings.results_cache_runs)
-    for router in (health.router, workflows.router, results.router, runs.router, changes.router):
+    for router in (health.router, workflows.router, results.router, runs.router, pages.router):
         app.include_router(router)
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

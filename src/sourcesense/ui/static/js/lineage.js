@@ -22,9 +22,9 @@ export function columnLineage(runId, ref, signal) {
 async function load(runId, ref, holder, signal) {
   try {
     const filters = { database: ref.catalog, schema: ref.schema, table: ref.table, fields: FIELDS, signal };
-    const [direct, indirect] = await Promise.all(["column", "indirect"].map((level) =>
-      all(runId, "lineage", { ...filters, level })));
-    const edges = [...direct, ...indirect].filter((e) => e.edge_kind === "view");
+    // One call for every level: the table-level edges of one table are few.
+    const edges = (await all(runId, "lineage", filters))
+      .filter((e) => e.edge_kind === "view" && e.level !== "table");
     clear(holder, view(runId, ref, edges));
   } catch (error) {
     if (error.name !== "AbortError") clear(holder, errorView(error, "Could not load the column lineage"));

@@ -2,6 +2,7 @@
 // PII flags, findings, triggers, policies, grants, column lineage, its relationships as a
 // graph, and its history across the scope's runs.
 
+import { request } from "./api.js";
 import { tableHistory } from "./diff.js";
 import { badge, clear, code, dataTable, el, facts, heading } from "./dom.js";
 import { errorView } from "./errors.js";
@@ -24,11 +25,10 @@ export async function showTable(root, runId, ref, params, signal) {
   root.append(breadcrumbs([["Run history", "#/runs"], [`Run ${runId}`, runHref],
     [ref.schema, schemaHref], [ref.table, null]]), heading(1, name, { id: "table-title" }), body);
   try {
-    const [data, edges] = await Promise.all([
-      Promise.all(KINDS.map((kind) => ofTable(runId, kind, ref, signal))),
+    const [rows, edges] = await Promise.all([
+      tableRows(runId, ref, signal),
       tableRelationships(runId, ref, signal),
     ]);
-    const rows = Object.fromEntries(KINDS.map((kind, index) => [kind, data[index]]));
     clear(body, tablePage(runId, ref, rows, edges, signal));
     highlightColumn(params.column);
   } catch (error) {
@@ -36,6 +36,19 @@ export async function showTable(root, runId, ref, params, signal) {
   } finally {
     body.setAttribute("aria-busy", "false");
   }
+}
+
+/** Every kind's rows of the table in one call (GET /runs/{id}/table); a kind with more rows
+ * than that call returns is paged through the results API. */
+async function tableRows(runId, ref, signal) {
+  const params = new URLSearchParams({ database: ref.catalog, schema: ref.schema, table: ref.table,
+    kinds: KINDS.join(",") });
+  const found = await request(`/runs/${encodeURIComponent(runId)}/table?${params}`, { signal });
+  const entries = await Promise.all(KINDS.map(async (kind) => {
+    const { total, items } = found[kind];
+    return [kind, items.length < total ? await ofTable(runId, kind, ref, signal) : items];
+  }));
+  return Object.fromEntries(entries);
 }
 
 function tablePage(runId, ref, rows, edges, signal) {
