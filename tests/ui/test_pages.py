@@ -145,6 +145,9 @@ def test_diff_of_two_runs_shows_the_changes(
     page.get_by_label("Newer run").select_option(runs.before)
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("#diff-summary")).to_contain_text("2 removed")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: tables scroll, not the page
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the diff page is {width} px wide on a phone"
     assert_clean(log)
 
 
