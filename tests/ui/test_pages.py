@@ -215,6 +215,8 @@ def test_every_kind_has_a_page_with_its_rows(
     page, log = open_page(new_page, ui_server)
     page.goto(f"{ui_server.url}/ui/#/explore/{runs.after}")
     links = page.get_by_role("navigation", name="Other objects of the run")
+    expect(links.locator("li", has_text="Triggers")).to_contain_text("(1)")  # the run's count
+    shot(page, artifacts, "34-run-summary", page.locator("#run-summary-card"))
     for kind, (title, expected) in KIND_ROWS.items():
         links.get_by_role("link", name=title, exact=True).click()
         expect(page).to_have_url(re.compile(f"/kind/{kind}$"))
