@@ -53,7 +53,7 @@ from tests.pg import PgServer
 
 Case = AnyCase[Any]
 APIOperation = AnyOperation[Any, Any, Any, Any]
-EXAMPLES = 50  # per operation and generation mode
+EXAMPLES = 30  # per operation and generation mode (about 40 operations within the time budget)
 MIN_REQUESTS = 500
 TIME_BUDGET_S = 55.0
 LOCAL_HOST = "127.0.0.1"

@@ -20,7 +20,7 @@ from temporalio.service import RPCError
 from sourcesense import __version__
 from sourcesense.api.docs import OPENAPI_URL, add_docs
 from sourcesense.api.hosts import parse_allow_list
-from sourcesense.api.routes import health, prune, results, runs, schedules, workflows
+from sourcesense.api.routes import health, pages, prune, results, runs, schedules, workflows
 from sourcesense.api.security import (
     OPEN_PATHS,
     AuthMiddleware,
@@ -50,8 +50,9 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
     app.state.settings, app.state.client = settings, client
     parse_allow_list(settings.allowed_sources)  # a bad entry stops the server at start
     app.state.results_index = IndexCache(settings.results_cache_runs)
-    for router in (health.router, workflows.router, results.router, runs.router, schedules.router):
-        app.include_router(router)
+    routers = (health, workflows, results, runs, pages, schedules)
+    for module in routers:
+        app.include_router(module.router)
     app.include_router(prune.router)  # last: fuzzing it (the spec's order) deletes runs
     app.add_exception_handler(SourceSenseError, _our_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]

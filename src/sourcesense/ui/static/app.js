@@ -4,8 +4,10 @@ import { ensureToken, request } from "./js/api.js";
 import { enterConnection, initConnection } from "./js/connection.js";
 import { $, $$, clear } from "./js/dom.js";
 import { explain } from "./js/errors.js";
+import { showDiff } from "./js/diff.js";
 import { showExplorer } from "./js/explorer.js";
 import { showGraph } from "./js/graphpage.js";
+import { showKind, showRoles } from "./js/kinds.js";
 import { enterOptions, initOptions } from "./js/options.js";
 import { showProgress } from "./js/progress.js";
 import { showRuns } from "./js/runs.js";
@@ -38,6 +40,14 @@ const ROUTES = [
       showTable(root, run, { catalog, schema, table }, params, signal) },
   { pattern: /^\/explore\/([^/]+)\/graph$/, title: "Graph",
     show: (root, [run], params, signal) => showGraph(root, run, params, signal) },
+  { pattern: /^\/explore\/([^/]+)\/kind\/([^/]+)$/, title: "Objects",
+    show: (root, [run, kind], params, signal) => showKind(root, run, kind, params, signal) },
+  { pattern: /^\/explore\/([^/]+)\/roles$/, title: "Grants per role",
+    show: (root, [run], params, signal) => showRoles(root, run, params, signal) },
+  { pattern: /^\/diff\/([^/]+)$/, title: "Changes", nav: "runs",
+    show: (root, [newer], _, signal) => showDiff(root, null, newer, signal) },
+  { pattern: /^\/diff\/([^/]+)\/([^/]+)$/, title: "Changes", nav: "runs",
+    show: (root, [older, newer], _, signal) => showDiff(root, older, newer, signal) },
 ];
 
 let active = null; // AbortController of the shown view

@@ -2,8 +2,10 @@
 // browsable list of tables.
 
 import { badge, clear, code, dataTable, el, facts, heading } from "./dom.js";
+import { diffHref } from "./diff.js";
 import { errorView } from "./errors.js";
 import * as format from "./format.js";
+import { kindLinks } from "./kinds.js";
 import { page, tableHref } from "./results.js";
 import { exportControls, statusBadge } from "./runs.js";
 
@@ -97,8 +99,10 @@ function summaryView(runId, manifest) {
     el("div", { class: "actions" },
       el("a", { class: "button primary small", href: `#/explore/${encodeURIComponent(runId)}/graph`,
         text: "Relationship graph" }),
+      el("a", { class: "button secondary small", href: diffHref(null, runId), text: "Changes" }),
       exports.group),
-    exports.status);
+    exports.status,
+    kindLinks(runId, counts));
 }
 
 async function runSearch(runId, q, params, results, status, signal) {

@@ -1,6 +1,7 @@
 // Run history (GET /runs), exports (GET /runs/{id}/export) and deletion.
 
 import { download, request } from "./api.js";
+import { diffHref } from "./diff.js";
 import { announce, badge, clear, el, factItems, heading } from "./dom.js";
 import { errorView } from "./errors.js";
 import * as format from "./format.js";
@@ -48,6 +49,8 @@ function runCard(run) {
     ])),
     el("div", { class: "actions" },
       el("a", { class: "button primary small", href: explore, text: "Explore" }),
+      el("a", { class: "button secondary small", href: diffHref(null, run.run_id), text: "Changes",
+        "aria-label": `Changes in run ${run.run_id}` }),
       exports.group,
       el("button", { type: "button", class: "danger small push-end", text: "Delete",
         "aria-label": `Delete run ${run.run_id}`, onclick: () => remove(run.run_id, item) })),

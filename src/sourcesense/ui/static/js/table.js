@@ -1,14 +1,20 @@
 // The page of one table: columns and keys, constraints, indexes, statistics, quality profile,
-// PII flags, findings, and its relationships as a graph.
+// PII flags, findings, triggers, policies, grants, column lineage, its relationships as a
+// graph, and its history across the scope's runs.
 
+import { request } from "./api.js";
+import { tableHistory } from "./diff.js";
 import { badge, clear, code, dataTable, el, facts, heading } from "./dom.js";
 import { errorView } from "./errors.js";
 import { breadcrumbs } from "./explorer.js";
 import * as format from "./format.js";
 import { relationshipGraph } from "./graph.js";
+import { POLICY_COLUMNS, TRIGGER_COLUMNS } from "./kinds.js";
+import { columnLineage } from "./lineage.js";
 import { nodeId, ofTable, refOf, relationships, tableHref, tableRelationships } from "./results.js";
 
-const KINDS = ["relations", "columns", "constraints", "indexes", "column_profiles", "findings"];
+const KINDS = ["relations", "columns", "constraints", "indexes", "column_profiles", "findings",
+  "triggers", "policies", "privileges"];
 
 export async function showTable(root, runId, ref, params, signal) {
   const name = format.qualified(ref.schema, ref.table);
@@ -19,12 +25,11 @@ export async function showTable(root, runId, ref, params, signal) {
   root.append(breadcrumbs([["Run history", "#/runs"], [`Run ${runId}`, runHref],
     [ref.schema, schemaHref], [ref.table, null]]), heading(1, name, { id: "table-title" }), body);
   try {
-    const [data, edges] = await Promise.all([
-      Promise.all(KINDS.map((kind) => ofTable(runId, kind, ref, signal))),
+    const [rows, edges] = await Promise.all([
+      tableRows(runId, ref, signal),
       tableRelationships(runId, ref, signal),
     ]);
-    const rows = Object.fromEntries(KINDS.map((kind, index) => [kind, data[index]]));
-    clear(body, tablePage(runId, ref, rows, edges));
+    clear(body, tablePage(runId, ref, rows, edges, signal));
     highlightColumn(params.column);
   } catch (error) {
     if (error.name !== "AbortError") clear(body, errorView(error, "Could not load the table"));
@@ -33,7 +38,20 @@ export async function showTable(root, runId, ref, params, signal) {
   }
 }
 
-function tablePage(runId, ref, rows, edges) {
+/** Every kind's rows of the table in one call (GET /runs/{id}/table); a kind with more rows
+ * than that call returns is paged through the results API. */
+async function tableRows(runId, ref, signal) {
+  const params = new URLSearchParams({ database: ref.catalog, schema: ref.schema, table: ref.table,
+    kinds: KINDS.join(",") });
+  const found = await request(`/runs/${encodeURIComponent(runId)}/table?${params}`, { signal });
+  const entries = await Promise.all(KINDS.map(async (kind) => {
+    const { total, items } = found[kind];
+    return [kind, items.length < total ? await ofTable(runId, kind, ref, signal) : items];
+  }));
+  return Object.fromEntries(entries);
+}
+
+function tablePage(runId, ref, rows, edges, signal) {
   const relation = rows.relations[0];
   if (!relation) {
     return el("p", { class: "empty", text: "This run has no such table. It may be outside the run's scope." });
@@ -45,7 +63,13 @@ function tablePage(runId, ref, rows, edges) {
     ["indexes", "Indexes", indexesTable(rows.indexes)],
     ["quality", "Data quality", qualityView(rows.column_profiles)],
     ["findings", "Findings", findingsList(rows.findings)],
+    ["triggers", "Triggers", objectTable("Triggers", rows.triggers, TRIGGER_COLUMNS, "trigger_name", "No triggers.")],
+    ["policies", "Policies", objectTable("Row-level security policies", rows.policies, POLICY_COLUMNS, "policy_name",
+      relation.row_security ? "Row security is on, with no policy: no row is visible to other roles." : "No policies.")],
+    ["grants", "Grants", grantsTable(rows.privileges)],
+    ["lineage", "Column lineage", columnLineage(runId, ref, signal)],
     ["relationships", "Relationships", relationshipsView(runId, ref, edges)],
+    ["history", "History", tableHistory(runId, ref, signal)],
   ];
   if (relation.definition) {
     sections.push(["definition", "Definition", el("pre", { class: "sql" }, el("code", { text: relation.definition }))]);
@@ -212,6 +236,30 @@ function qualityView(profiles) {
       { label: "Length", value: (p) => (p.min_length === null ? "—" : `${p.min_length}–${p.max_length}`) },
     ],
   })];
+}
+
+/** Rows of a kind named by `nameKey`, with the kind's columns from kinds.js. */
+function objectTable(caption, rows, columns, nameKey, empty) {
+  return dataTable({ caption: { text: caption }, rows, empty,
+    columns: [{ label: "Name", value: (row) => el("strong", { text: row[nameKey] }) }, ...columns] });
+}
+
+/** One row per grantee and column, its privileges together (an owner holds a dozen). */
+function grantsTable(privileges) {
+  const groups = new Map();
+  for (const g of privileges) {
+    const key = `${g.grantee}\u0000${g.column_name || ""}`;
+    if (!groups.has(key)) groups.set(key, { ...g, privileges: [] });
+    groups.get(key).privileges.push(g.is_grantable ? `${g.privilege_type} (grantable)` : g.privilege_type);
+  }
+  const rows = [...groups.values()].sort((a, b) => a.grantee.localeCompare(b.grantee));
+  return dataTable({ caption: { text: "Grants" }, rows, empty: "No grants recorded for this table.",
+    columns: [
+      { label: "Grantee", value: (g) => el("strong", { text: g.grantee }) },
+      { label: "Column", value: (g) => g.column_name || "(whole table)" },
+      { label: "Privileges", value: (g) => g.privileges.sort().join(", ") },
+      { label: "Grantor", value: (g) => g.grantor },
+    ] });
 }
 
 function findingsList(findings) {
