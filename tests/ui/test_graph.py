@@ -120,6 +120,7 @@ def test_graph_filters_finds_shows_columns_and_exports(
     svg_download.value.save_as(svg_path)
     texts = svg_texts(svg_path)
     assert {"orders", "users", "user_id", "email", "category_sales_mv"} <= set(texts)
+    assert {"PK", "FK", "PK FK"} <= set(texts)  # keys marked (sales_summary.product_id is both)
     with page.expect_download() as png_download:
         page.get_by_role("button", name="Export PNG").click()
     png_path = tmp_path / "graph.png"

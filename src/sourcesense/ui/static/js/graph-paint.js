@@ -8,7 +8,9 @@ const ROW = 18;
 const FONTS = {
   table: "600 13px system-ui, sans-serif", schema: "11px system-ui, sans-serif",
   column: "12px system-ui, sans-serif", type: "11px ui-monospace, monospace",
+  key: "700 9px system-ui, sans-serif",
 };
+const KEY_GUTTER = 34; // room for "PK FK" before a column's name
 const TEXT_ZOOM = 0.4; // below it names would be unreadable smudges: boxes only
 const ARROW_ZOOM = 0.25;
 const COLORS = {
@@ -27,7 +29,7 @@ const measure = (() => {
 
 /**
  * The drawing of a graph: nodes [{id, schema, table, kind}], edges [{from, to, kind, names}],
- * columns (id -> [{name, type}]) or null for names only. Boxes, routes and their bounds are
+ * columns (id -> [{name, type, key: "PK", "FK", "PK FK" or ""}]) or null for names only. Boxes, routes and their bounds are
  * computed once; each frame only culls and paints.
  */
 export function buildScene(nodes, edges, columns) {
@@ -38,14 +40,15 @@ export function buildScene(nodes, edges, columns) {
       (chains.get(index) || []).map((id) => boxes.get(id)));
     return { edge, commands, bounds: boundsOf(commands) };
   });
-  const placed = nodes.map((node) => ({ node, box: boxes.get(node.id), columns: columns?.get(node.id) || [] }));
+  const placed = nodes.map((node) => ({ node, box: boxes.get(node.id),
+    columns: (columns?.get(node.id) || []).map((column) => ({ ...column, typeWidth: measure(column.type, FONTS.type) })) }));
   return { placed, routes, size, byId: new Map(placed.map((item) => [item.node.id, item])) };
 }
 
 function nodeSize(node, columns) {
   let width = Math.max(measure(node.table, FONTS.table), measure(node.schema, FONTS.schema));
   for (const column of columns || []) {
-    width = Math.max(width, measure(column.name, FONTS.column) + 16 + measure(column.type, FONTS.type));
+    width = Math.max(width, KEY_GUTTER + measure(column.name, FONTS.column) + 16 + measure(column.type, FONTS.type));
   }
   const rows = columns?.length || 0;
   return { width: Math.ceil(width + 2 * PAD_X), height: HEADER + (rows ? rows * ROW + 8 : 0) };
@@ -143,10 +146,14 @@ function paintText(ctx, { node, box, columns }) {
   ctx.stroke();
   columns.forEach((column, index) => {
     const y = box.y + HEADER + 4 + ROW * (index + 1) - 5;
+    if (column.key) {
+      Object.assign(ctx, { font: FONTS.key, fillStyle: COLORS.focusLine });
+      ctx.fillText(column.key, box.x + PAD_X, y - 1);
+    }
     Object.assign(ctx, { font: FONTS.column, fillStyle: COLORS.text });
-    ctx.fillText(column.name, box.x + PAD_X, y);
+    ctx.fillText(column.name, box.x + PAD_X + KEY_GUTTER, y);
     Object.assign(ctx, { font: FONTS.type, fillStyle: COLORS.muted });
-    ctx.fillText(column.type, box.x + box.width - PAD_X - measure(column.type, FONTS.type), y);
+    ctx.fillText(column.type, box.x + box.width - PAD_X - column.typeWidth, y);
   });
 }
 

@@ -11,6 +11,7 @@ import { buildScene, toPng, toSvg } from "./graph-paint.js";
 
 const COLUMN_LIMIT = 300;
 const COLUMN_FIELDS = "catalog_name,schema_name,table_name,column_name,ordinal,data_type";
+const KEY_FIELDS = "catalog_name,schema_name,table_name,constraint_type,columns";
 
 export async function showGraph(root, runId, params, signal) {
   const body = el("div", { id: "graph-page", "aria-busy": "true" },
@@ -68,13 +69,25 @@ async function nodesOf(runId, edges, scope, signal) {
   return [...kinds].map(([id, kind]) => ({ id, ...refOf(id), kind }));
 }
 
-/** Columns of the shown tables, asked per (database, schema) of the tables. */
+/** Columns of the shown tables with their keys, asked per (database, schema) of the tables. */
 async function columnsOf(runId, nodes, signal) {
   const wanted = new Set(nodes.map((node) => node.id));
   const pairs = [...new Set(nodes.map((node) => JSON.stringify([node.catalog, node.schema])))].map((p) => JSON.parse(p));
   const byTable = new Map();
+  const keys = new Map(); // "id\u0000column" -> ["PK", "FK"]
   for (const [database, schema] of pairs) {
-    for (const row of await all(runId, "columns", { database, schema, fields: COLUMN_FIELDS, signal })) {
+    const [columns, constraints] = await Promise.all([
+      all(runId, "columns", { database, schema, fields: COLUMN_FIELDS, signal }),
+      all(runId, "constraints", { database, schema, fields: KEY_FIELDS, signal })]);
+    for (const row of constraints) {
+      const key = { primary_key: "PK", foreign_key: "FK" }[row.constraint_type];
+      const id = nodeId(row.catalog_name, row.schema_name, row.table_name);
+      for (const column of key && wanted.has(id) ? row.columns || [] : []) {
+        const at = `${id}\u0000${column}`;
+        keys.set(at, [...new Set([...(keys.get(at) || []), key])]);
+      }
+    }
+    for (const row of columns) {
       const id = nodeId(row.catalog_name, row.schema_name, row.table_name);
       if (!wanted.has(id)) continue;
       if (!byTable.has(id)) byTable.set(id, []);
@@ -82,7 +95,9 @@ async function columnsOf(runId, nodes, signal) {
     }
   }
   for (const [id, rows] of byTable) {
-    byTable.set(id, rows.sort((a, b) => a.ordinal - b.ordinal).map((c) => ({ name: c.column_name, type: c.data_type })));
+    byTable.set(id, rows.sort((a, b) => a.ordinal - b.ordinal).map((c) => ({
+      name: c.column_name, type: c.data_type, key: (keys.get(`${id}\u0000${c.column_name}`) || []).sort().reverse().join(" "),
+    })));
   }
   return byTable;
 }
