@@ -86,6 +86,7 @@ def test_graph_filters_finds_shows_columns_and_exports(
     ):
         page.get_by_label("Schema", exact=True).select_option("reporting")
     expect(page).to_have_url(re.compile(r"graph\?schema=reporting$"))
+    expect(page.get_by_label("Schema", exact=True)).to_be_focused()  # where the keyboard was
     narrowed = drawn(page)
     assert 0 < int(narrowed["nodes"]) < int(whole["nodes"])
     tables = page.locator("#graph-tables option")
@@ -135,4 +136,11 @@ def test_graph_filters_finds_shows_columns_and_exports(
     assert drawn(page)["focus"] == "ecommerce.users"
     page.locator("#graph-page canvas.graph-canvas").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ecommerce.users")
+
+    # On a phone the controls wrap: nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{ui_server.url}/ui/#/explore/{run_id}/graph?columns=1")
+    drawn(page)
+    shot(page, artifacts, "16-graph-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_clean(log)

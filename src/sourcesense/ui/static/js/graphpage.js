@@ -12,6 +12,7 @@ import { buildScene, toPng, toSvg } from "./graph-paint.js";
 const COLUMN_LIMIT = 300;
 const COLUMN_FIELDS = "catalog_name,schema_name,table_name,column_name,ordinal,data_type";
 const KEY_FIELDS = "catalog_name,schema_name,table_name,constraint_type,columns";
+let refocus = null; // the filter control a user changed: focused again on the redrawn page
 
 export async function showGraph(root, runId, params, signal) {
   const body = el("div", { id: "graph-page", "aria-busy": "true" },
@@ -28,6 +29,8 @@ export async function showGraph(root, runId, params, signal) {
     if (signal.aborted) return;
     const started = performance.now();
     clear(body, graphPage({ runId, params, scope, schemas, nodes, edges, columns }));
+    if (refocus) document.getElementById(refocus)?.focus();
+    refocus = null;
     performance.measure("graph-build", { start: started, end: performance.now() });
   } catch (error) {
     if (error.name !== "AbortError") clear(body, errorView(error, "Could not load the relationships"));
@@ -141,14 +144,18 @@ function filterForm(runId, params, scope, schemas, count) {
       el("label", { for: "graph-columns", text: "Show columns" }),
       el("span", { class: "hint", id: "graph-columns-hint",
         text: ` up to ${COLUMN_LIMIT} tables: choose a schema for a larger run` })),
-    el("button", { type: "submit", class: "secondary small", text: "Apply" }));
-  const apply = () => {
+    el("button", { type: "submit", id: "graph-apply", class: "secondary small", text: "Apply" }));
+  const apply = (control) => {
+    refocus = control?.id || null;
     const data = Object.fromEntries(new FormData(form));
     const next = new URLSearchParams(Object.entries(data).filter(([, v]) => v));
     location.hash = `#/explore/${encodeURIComponent(runId)}/graph${next.toString() ? `?${next}` : ""}`;
   };
-  form.addEventListener("submit", (event) => { event.preventDefault(); apply(); });
-  form.addEventListener("change", apply);
+  form.addEventListener("submit", (event) => { event.preventDefault(); apply(event.submitter); });
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "database") form.elements.schema.value = ""; // may not be in it
+    apply(event.target);
+  });
   return form;
 }
 
