@@ -44,6 +44,20 @@ def run_id(ui_server: UiServer, ui_credentials: Credentials) -> str:
     pytest.fail(f"the sample_db run did not finish in {RUN_SECONDS} s")
 
 
+PINCH = """(canvas) => {
+  const box = canvas.getBoundingClientRect();
+  const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+  const send = (type, pointerId, dx) => canvas.dispatchEvent(new PointerEvent(type, {
+    pointerId, pointerType: "touch", isPrimary: pointerId === 1, clientX: x + dx, clientY: y,
+    button: type === "pointermove" ? -1 : 0, bubbles: true }));
+  send("pointerdown", 1, -20);
+  send("pointerdown", 2, 20);
+  send("pointermove", 2, 60);
+  send("pointerup", 2, 60);
+  send("pointerup", 1, -20);
+}"""
+
+
 def check_axe(page: Page, name: str) -> None:
     """axe-core's serious and critical violations of the page as it is shown: none."""
     assert AXE.exists(), f"{AXE} missing: scripts/setup --dev installs axe-core"
@@ -134,7 +148,14 @@ def test_graph_filters_finds_shows_columns_and_exports(
     page.get_by_label("Find a table").fill("ecommerce.users")
     page.get_by_role("button", name="Find", exact=True).click()
     assert drawn(page)["focus"] == "ecommerce.users"
-    page.locator("#graph-page canvas.graph-canvas").click()
+    canvas = page.locator("#graph-page canvas.graph-canvas")
+    canvas.hover()  # the name of the table under the pointer, whatever the zoom
+    expect(page.locator(".graph-hovered")).to_have_text("ecommerce.users")
+    zoom = float(drawn(page)["zoom"])
+    canvas.evaluate(PINCH)  # two fingers moving apart zoom in
+    expect(canvas).not_to_have_attribute("data-zoom", f"{zoom:.3f}")
+    assert float(drawn(page)["zoom"]) > zoom
+    canvas.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ecommerce.users")
 
     # On a phone the controls wrap: nothing scrolls sideways.

@@ -11,10 +11,11 @@ const MAX_ZOOM = 3;
 const READABLE_ZOOM = 1;
 
 export class CanvasGraph {
-  /** scene: from buildScene(); onOpen(node): a table chosen by click or Enter. */
-  constructor(scene, { label, onOpen }) {
-    Object.assign(this, { scene, onOpen, x: 0, y: 0, k: 1, fitted: false, active: null, focus: null });
+  /** scene: from buildScene(); onOpen(node): a table chosen by click or Enter; onHover(node or null). */
+  constructor(scene, { label, onOpen, onHover = () => {} }) {
+    Object.assign(this, { scene, onOpen, onHover, x: 0, y: 0, k: 1, fitted: false, active: null, focus: null });
     this.drag = null;
+    this.touches = new Map(); // pointer id -> [x, y] of the fingers down, for a pinch
     this.pending = null; // when the input waiting for the next frame happened
     this.canvas = el("canvas", {
       class: "graph-canvas", tabindex: "0", role: "img", "aria-roledescription": "graph",
@@ -33,8 +34,8 @@ export class CanvasGraph {
     on("pointerdown", (event) => this.onDown(event));
     on("pointermove", (event) => this.onMove(event));
     on("pointerup", (event) => this.onUp(event));
-    on("pointercancel", () => { this.drag = null; });
-    on("pointerleave", () => this.setActive(null));
+    on("pointercancel", (event) => this.onUp(event, false));
+    on("pointerleave", () => { this.setActive(null); this.onHover(null); });
     on("keydown", (event) => this.onKey(event));
   }
 
@@ -150,15 +151,25 @@ export class CanvasGraph {
 
   onDown(event) {
     if (event.button !== 0) return;
+    this.touches.set(event.pointerId, this.local(event));
+    if (this.touches.size === 2) {
+      this.drag = null; // two fingers pinch: no pan, no click
+      return;
+    }
     this.drag = { id: event.pointerId, sx: event.clientX, sy: event.clientY, x: this.x, y: this.y, moved: false };
   }
 
   onMove(event) {
+    if (this.touches.size === 2 && this.touches.has(event.pointerId)) {
+      this.pinch(event);
+      return;
+    }
     const drag = this.drag;
     if (!drag || drag.id !== event.pointerId) {
       const node = this.hit(...this.local(event));
       this.canvas.classList.toggle("over-node", Boolean(node));
       this.setActive(node?.id ?? null);
+      this.onHover(node);
       return;
     }
     const dx = event.clientX - drag.sx;
@@ -174,12 +185,24 @@ export class CanvasGraph {
     this.request();
   }
 
-  /** A click (not the end of a drag) on a table opens it. */
-  onUp(event) {
+  /** Zoom by the change of the distance between two fingers, about their midpoint. */
+  pinch(event) {
+    const [a, b] = [...this.touches.values()];
+    const before = Math.hypot(a[0] - b[0], a[1] - b[1]);
+    this.touches.set(event.pointerId, this.local(event));
+    const [c, d] = [...this.touches.values()];
+    const after = Math.hypot(c[0] - d[0], c[1] - d[1]);
+    if (before > 0) this.zoomAt((c[0] + d[0]) / 2, (c[1] + d[1]) / 2, after / before);
+  }
+
+  /** A click (not the end of a drag or pinch) on a table opens it. */
+  onUp(event, released = true) {
+    const pinched = this.touches.size > 1;
+    this.touches.delete(event.pointerId);
     const drag = this.drag;
     this.drag = null;
     this.canvas.classList.remove("dragging");
-    if (!drag || drag.moved) return;
+    if (!released || pinched || !drag || drag.id !== event.pointerId || drag.moved) return;
     const node = this.hit(...this.local(event));
     if (node) this.onOpen(node);
   }

@@ -112,7 +112,10 @@ function graphPage({ runId, params, scope, schemas, nodes, edges, columns }) {
   }
   const label = `Relationships of ${scope.schema || scope.database || "the run"}`;
   const scene = buildScene(nodes, edges, columns);
-  const graph = new CanvasGraph(scene, { label, onOpen: (node) => { location.hash = tableHref(runId, refOf(node.id)); } });
+  const hovered = el("span", { class: "graph-hovered", "aria-hidden": "true" });
+  const graph = new CanvasGraph(scene, { label,
+    onOpen: (node) => { location.hash = tableHref(runId, refOf(node.id)); },
+    onHover: (node) => { hovered.textContent = node ? `${node.schema}.${node.table}` : ""; } });
   const status = el("p", { class: "hint", id: "graph-status", role: "status",
     text: `${nodes.length} tables and views with ${edges.length} relationships.` });
   const found = el("p", { class: "graph-found", id: "graph-found" });
@@ -121,7 +124,7 @@ function graphPage({ runId, params, scope, schemas, nodes, edges, columns }) {
   return [
     controls, status,
     el("div", { class: "card graph-card" },
-      el("figure", { class: "graph" }, toolbar(graph, scene, label, search), found, graph.frame, legend())),
+      el("figure", { class: "graph" }, toolbar(graph, scene, label, search), found, graph.frame, legend(hovered))),
     edgeList(runId, edges),
   ];
 }
@@ -212,8 +215,8 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
-function legend() {
-  return el("figcaption", { class: "graph-legend" },
+function legend(hovered) {
+  return el("figcaption", { class: "graph-legend" }, hovered,
     el("span", { class: "legend-fk" }, "references (foreign key)"),
     el("span", { class: "legend-view" }, "read by (view lineage)"),
     el("span", { class: "legend-hint" }, "Drag to pan, wheel to zoom, select a table to open it."));
