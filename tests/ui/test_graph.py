@@ -126,6 +126,8 @@ def test_graph_filters_finds_shows_columns_and_exports(
     page.get_by_label("Show columns").check()
     expect(page).to_have_url(re.compile(r"columns=1"))
     assert drawn(page)["columns"] == "shown"
+    status = page.locator("#graph-status")  # every table has its columns: none drawn bare
+    expect(status).to_have_text(re.compile(r"^\d+ tables and views with \d+ relationships\.$"))
     shot(page, artifacts, "15-graph-columns")
     check_axe(page, "graph with columns")
     with page.expect_download() as svg_download:

@@ -116,8 +116,11 @@ function graphPage({ runId, params, scope, schemas, nodes, edges, columns }) {
   const graph = new CanvasGraph(scene, { label,
     onOpen: (node) => { location.hash = tableHref(runId, refOf(node.id)); },
     onHover: (node) => { hovered.textContent = node ? `${node.schema}.${node.table}` : ""; } });
+  // all() stops at 20,000 rows: a schema with more columns leaves some tables bare.
+  const bare = columns ? nodes.filter((node) => !columns.has(node.id)).length : 0;
   const status = el("p", { class: "hint", id: "graph-status", role: "status",
-    text: `${nodes.length} tables and views with ${edges.length} relationships.` });
+    text: `${nodes.length} tables and views with ${edges.length} relationships.${bare
+      ? ` ${bare} drawn without columns: none were extracted, or their schema has more than 20,000 (choose a schema).` : ""}` });
   const found = el("p", { class: "graph-found", id: "graph-found" });
   const search = searchForm(runId, nodes, graph, found);
   if (params.focus && scene.byId.has(params.focus)) requestAnimationFrame(() => graph.focusOn(params.focus));
