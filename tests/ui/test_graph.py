@@ -118,6 +118,8 @@ def test_graph_filters_finds_shows_columns_and_exports(
     assert focused["focus"] == "ecommerce.orders"
     assert float(focused["zoom"]) >= 1
     expect(page.get_by_role("link", name="Open ecommerce.orders")).to_be_visible()
+    page.get_by_text("The same relationships as a list").click()  # built when first opened
+    expect(page.get_by_role("table", name="Relationships")).to_contain_text("orders_user_id_fkey")
     page.get_by_label("Find a table").fill("no_such_table")
     page.get_by_role("button", name="Find", exact=True).click()
     expect(page.locator("#graph-found")).to_have_text("No table matches “no_such_table”.")
