@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.pg import PgServer
+from tests.ui.axe import check_axe
 from tests.ui.conftest import CHROMIUM, BrowserLog, Credentials, PageFactory, UiServer
 from tests.ui.test_scope import api
 from tests.ui.test_ui import RUN_SECONDS, assert_clean, shot
@@ -22,7 +23,6 @@ from tests.ui.test_ui import RUN_SECONDS, assert_clean, shot
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: scripts/setup installs it"
 )
-AXE = Path(__file__).parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 SCHEMA = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -98,19 +98,6 @@ def open_page(new_page: PageFactory, server: UiServer) -> tuple[Page, BrowserLog
     page, log = new_page(1440, 900)
     page.add_init_script(f"sessionStorage.setItem('sourcesense.apiToken', '{server.token}')")
     return page, log
-
-
-def check_axe(page: Page, name: str) -> None:
-    """axe-core's serious and critical violations of the page as it is shown: none."""
-    assert AXE.exists(), f"{AXE} missing: scripts/setup --dev installs axe-core"
-    # Evaluated, not added as a <script>: the UI's Content-Security-Policy forbids inline ones.
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate(
-        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
-             .filter((v) => ["serious", "critical"].includes(v.impact))
-             .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
-    )
-    assert found == [], f"{name}: {found}"
 
 
 def table_url(server: UiServer, run_id: str, database: str, table: str) -> str:

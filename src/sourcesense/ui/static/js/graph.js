@@ -1,18 +1,14 @@
-// A relationship graph drawn as SVG: layered layout, zoom (wheel, buttons, keys), pan (drag,
-// arrow keys), and nodes that are links to their table's page.
+// A table's neighbourhood drawn as SVG (the run's whole graph is on canvas: graph-canvas.js):
+// layered layout, zoom (wheel, buttons, keys), pan (drag, arrow keys), and nodes that are links
+// to their table's page.
 
 import { el, svg } from "./dom.js";
+import { HEADER as NODE_HEIGHT, layout, pathData, route } from "./graph-layout.js";
 
-const NODE_HEIGHT = 46;
 const PAD_X = 14;
-const LAYER_GAP = 90;
-const ROW_GAP = 18;
-const MARGIN = 40;
 const MIN_ZOOM = 0.15;
 const MAX_ZOOM = 3;
-const WAYPOINT_WIDTH = 12;
 const READABLE_ZOOM = 0.7;
-const VIRTUAL = "\u0000via:";
 const FONTS = { table: "600 13px system-ui, sans-serif", schema: "11px system-ui, sans-serif" };
 let instances = 0;
 
@@ -22,7 +18,7 @@ let instances = 0;
  */
 export function relationshipGraph({ nodes, edges, focusId, hrefFor, label }) {
   const uid = `g${(instances += 1)}`;
-  const { boxes, chains, size } = layout(nodes, edges);
+  const { boxes, chains, size } = layout(nodes, edges, sizeOf);
   const layer = svg("g", { class: "viewport" },
     edges.map((edge, index) => edgePath(edge, boxes, chains.get(index) || [], uid)),
     nodes.map((node) => nodeLink(node, boxes.get(node.id), hrefFor(node), node.id === focusId)));
@@ -81,38 +77,9 @@ function edgePath(edge, boxes, waypoints, uid) {
   const what = edge.kind === "fk" ? "references" : "is read by view";
   const names = edge.names.length ? ` (${edge.names.join(", ")})` : "";
   return svg("path", {
-    class: `edge edge-${edge.kind}`, d: route(from, to, via), "marker-end": `url(#${uid}-${edge.kind})`,
+    class: `edge edge-${edge.kind}`, d: pathData(route(from, to, via)), "marker-end": `url(#${uid}-${edge.kind})`,
     dataset: { from: from.label, to: to.label, kind: edge.kind, fromId: edge.from, toId: edge.to },
   }, svg("title", { text: `${from.label} ${what} ${to.label}${names}` }));
-}
-
-/**
- * A curve from one box to another: left to right through the waypoints of the layers it
- * crosses, looping back below, or a self-loop.
- */
-function route(a, b, via) {
-  const mid = NODE_HEIGHT / 2;
-  if (a === b) {
-    const sx = a.x + a.width - 26;
-    const ey = a.y + 12;
-    const ex = a.x + a.width;
-    return `M${sx},${a.y} C${sx},${a.y - 34} ${ex + 34},${ey} ${ex},${ey}`;
-  }
-  if (b.layer > a.layer) {
-    const points = [[a.x + a.width, a.y + mid], ...via.map((v) => [v.x + v.width / 2, v.y + mid]),
-      [b.x, b.y + mid]];
-    return points.slice(1).reduce((path, [ex, ey], index) => {
-      const [sx, sy] = points[index];
-      const bend = Math.max(20, (ex - sx) / 2);
-      return `${path} C${sx + bend},${sy} ${ex - bend},${ey} ${ex},${ey}`;
-    }, `M${points[0][0]},${points[0][1]}`);
-  }
-  const sx = a.x + a.width / 2;
-  const ex = b.x + b.width / 2;
-  const sy = a.y + NODE_HEIGHT;
-  const ey = b.y + NODE_HEIGHT;
-  const drop = Math.max(sy, ey) + 50;
-  return `M${sx},${sy} C${sx},${drop} ${ex},${drop} ${ex},${ey}`;
 }
 
 function highlightOnHover(canvas, edges) {
@@ -133,109 +100,6 @@ function highlightOnHover(canvas, edges) {
   }
 }
 
-// ---- Layout: layers by longest path over the graph with its cycles broken, then ordering
-// each layer by the mean position of its neighbours to keep edges short and uncrossed.
-
-function layout(nodes, edges) {
-  const ids = nodes.map((node) => node.id);
-  const links = acyclic(ids, edges.filter((edge) => edge.from !== edge.to));
-  const layerOf = layering(ids, links);
-  const { chains, segments } = waypoints(edges, layerOf);
-  const all = [...ids, ...[...chains.values()].flat()];
-  const layers = orderLayers(all, segments, layerOf);
-  return { chains, ...place(nodes, layers, layerOf) };
-}
-
-/**
- * A waypoint in every layer an edge crosses, so that long edges are laid out (and drawn)
- * around the tables in between rather than through them.
- */
-function waypoints(edges, layerOf) {
-  const chains = new Map();
-  const segments = [];
-  edges.forEach((edge, index) => {
-    if (edge.from === edge.to) return;
-    const [first, last] = [layerOf.get(edge.from), layerOf.get(edge.to)];
-    const chain = [];
-    for (let layer = first + 1; layer < last; layer += 1) {
-      const id = `${VIRTUAL}${index}:${layer}`;
-      layerOf.set(id, layer);
-      chain.push(id);
-    }
-    chains.set(index, chain);
-    const path = [edge.from, ...chain, edge.to];
-    for (let i = 1; i < path.length; i += 1) segments.push([path[i - 1], path[i]]);
-  });
-  return { chains, segments };
-}
-
-/** The edges with those closing a cycle turned around, found by depth-first search. */
-function acyclic(ids, edges) {
-  const out = new Map(ids.map((id) => [id, []]));
-  for (const edge of edges) out.get(edge.from)?.push(edge.to);
-  const state = new Map();
-  const links = [];
-  const visit = (id) => {
-    state.set(id, "open");
-    for (const next of out.get(id) || []) {
-      if (state.get(next) === "open") links.push([next, id]);
-      else {
-        links.push([id, next]);
-        if (!state.has(next)) visit(next);
-      }
-    }
-    state.set(id, "done");
-  };
-  for (const id of ids) if (!state.has(id)) visit(id);
-  return links;
-}
-
-function layering(ids, links) {
-  const incoming = new Map(ids.map((id) => [id, 0]));
-  const out = new Map(ids.map((id) => [id, []]));
-  for (const [from, to] of links) {
-    out.get(from).push(to);
-    incoming.set(to, incoming.get(to) + 1);
-  }
-  const layerOf = new Map(ids.map((id) => [id, 0]));
-  const ready = ids.filter((id) => incoming.get(id) === 0);
-  while (ready.length) {
-    const id = ready.shift();
-    for (const next of out.get(id)) {
-      layerOf.set(next, Math.max(layerOf.get(next), layerOf.get(id) + 1));
-      incoming.set(next, incoming.get(next) - 1);
-      if (incoming.get(next) === 0) ready.push(next);
-    }
-  }
-  return layerOf;
-}
-
-function orderLayers(ids, links, layerOf) {
-  const count = Math.max(0, ...layerOf.values()) + 1;
-  const layers = Array.from({ length: count }, () => []);
-  for (const id of [...ids].sort()) layers[layerOf.get(id)].push(id);
-  const neighbours = new Map(ids.map((id) => [id, []]));
-  for (const [from, to] of links) {
-    neighbours.get(from).push(to);
-    neighbours.get(to).push(from);
-  }
-  for (let sweep = 0; sweep < 6; sweep += 1) {
-    const position = new Map(layers.flatMap((layer) => layer.map((id, index) => [id, index])));
-    const order = sweep % 2 === 0 ? layers : [...layers].reverse();
-    for (const layer of order) {
-      const weight = (id) => {
-        const around = neighbours.get(id);
-        if (!around.length) return position.get(id);
-        return around.reduce((sum, other) => sum + position.get(other), 0) / around.length;
-      };
-      const weights = new Map(layer.map((id) => [id, weight(id)]));
-      layer.sort((a, b) => weights.get(a) - weights.get(b));
-      layer.forEach((id, index) => position.set(id, index));
-    }
-  }
-  return layers;
-}
-
 const measure = (() => {
   const context = document.createElement("canvas").getContext("2d");
   return (text, font) => {
@@ -244,27 +108,9 @@ const measure = (() => {
   };
 })();
 
-function place(nodes, layers, layerOf) {
-  const byId = new Map(nodes.map((node) => [node.id, node]));
-  const widthOf = (node) => (node ? Math.ceil(Math.max(measure(node.table, FONTS.table),
-    measure(node.schema, FONTS.schema)) + 2 * PAD_X) : WAYPOINT_WIDTH);
-  const heights = layers.map((layer) => layer.length * (NODE_HEIGHT + ROW_GAP) - ROW_GAP);
-  const tallest = Math.max(NODE_HEIGHT, ...heights);
-  const boxes = new Map();
-  let x = MARGIN;
-  layers.forEach((layer, index) => {
-    const widths = layer.map((id) => widthOf(byId.get(id)));
-    const column = Math.max(0, ...widths);
-    let y = MARGIN + (tallest - heights[index]) / 2;
-    layer.forEach((id, row) => {
-      const node = byId.get(id);
-      boxes.set(id, { x: x + (column - widths[row]) / 2, y, width: widths[row],
-        layer: layerOf.get(id), label: node ? `${node.schema}.${node.table}` : "" });
-      y += NODE_HEIGHT + ROW_GAP;
-    });
-    x += column + LAYER_GAP;
-  });
-  return { boxes, size: { width: x - LAYER_GAP + MARGIN, height: tallest + 2 * MARGIN + 40 } };
+function sizeOf(node) {
+  const width = Math.max(measure(node.table, FONTS.table), measure(node.schema, FONTS.schema));
+  return { width: Math.ceil(width + 2 * PAD_X), height: NODE_HEIGHT };
 }
 
 // ---- Zoom and pan of the <g class="viewport"> inside the <svg>.

@@ -5,7 +5,7 @@ import { query, request } from "./api.js";
 const PAGE = 500;
 const MAX_ROWS = 20_000;
 const edgeCache = new Map();
-const EDGE_FIELDS = "edge_kind,level,catalog_name,source_schema,source_table,target_schema,target_table,constraint_name";
+export const EDGE_FIELDS = "edge_kind,level,catalog_name,source_schema,source_table,target_schema,target_table,constraint_name";
 
 /**
  * One page: {manifest, entities: {kind, total, offset, limit, items}}, filtered on the server.
@@ -76,7 +76,7 @@ async function loadRelationships(runId) {
   return merged(raw);
 }
 
-function merged(raw) {
+export function merged(raw) {
   const found = new Map();
   for (const edge of raw) {
     const key = `${edge.from}|${edge.to}|${edge.kind}`;
@@ -86,7 +86,7 @@ function merged(raw) {
   return [...found.values()];
 }
 
-function fromLineage(edge) {
+export function fromLineage(edge) {
   const source = nodeId(edge.catalog_name, edge.source_schema, edge.source_table);
   const target = nodeId(edge.catalog_name, edge.target_schema, edge.target_table);
   if (edge.edge_kind === "foreign_key") {
@@ -95,7 +95,7 @@ function fromLineage(edge) {
   return { from: source, to: target, kind: "view", names: [] };
 }
 
-function fromConstraint(constraint) {
+export function fromConstraint(constraint) {
   return {
     from: nodeId(constraint.catalog_name, constraint.schema_name, constraint.table_name),
     to: nodeId(constraint.catalog_name, constraint.referenced_schema, constraint.referenced_table),
