@@ -66,16 +66,6 @@ export function checkWebhook(value) {
   return "";
 }
 
-/** Escape a name so a regular expression matches it literally. */
-export function escapeRegex(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** A pattern matching exactly one of the names: ^(a|b)$. */
-export function exactly(names) {
-  return `^(${names.map(escapeRegex).join("|")})$`;
-}
-
 /** Fields of a postgresql:// URL, or null when the text is not one. */
 export function parsePostgresUrl(text) {
   if (!/^postgres(ql)?:\/\//i.test(text.trim())) return null;
