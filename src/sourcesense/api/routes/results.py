@@ -44,16 +44,24 @@ async def results(
         str | None, Query(max_length=2000, description="columns, comma-separated")
     ] = None,
     facets: bool = False,
+    pii: Annotated[
+        str | None,
+        Query(max_length=40, description="columns: a PII class, 'any' or 'none'"),
+    ] = None,
+    has_comment: Annotated[
+        bool | None, Query(description="rows with (true) or without (false) a comment")
+    ] = None,
     manifest: Annotated[bool, Query(description="include the run's manifest")] = True,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """One page of entities of `kind` matching the search, served from the run's cached
-    index, with the manifest (unless manifest=false) and facet counts (facets=true)."""
+    index, with the manifest (unless manifest=false) and facet counts (facets=true: per
+    catalog_name, schema_name, kind, pii_class and has_comment, of all that matched)."""
     folder = run_dir(settings.data_dir, workflow.removeprefix(PREFIX))
     wanted = tuple(name for name in (fields or "").split(",") if name)
     query = ResultQuery(kind, q, text, database, schema, table, level, sort, wanted, facets,
-                        offset, limit)  # fmt: skip
+                        offset, limit, pii, has_comment)  # fmt: skip
     index: IndexCache = request.app.state.results_index
     page = await asyncio.to_thread(index.page, folder, query)
     body: dict[str, Any] = {"entities": page}
