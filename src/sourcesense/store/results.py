@@ -106,6 +106,8 @@ class IndexCache:
         if not 0 < query.limit <= MAX_PAGE or query.offset < 0:
             raise ConfigError(f"limit must be 1..{MAX_PAGE} and offset 0 or more")
         data = self.table(run_dir, query.kind)
+        if _one_table(data, query):  # a table page: its rows by lookup, no scan of the kind
+            return _body(data, query, self.rows_of(run_dir, query), None)
         mask = _mask(data, query) if _filtered(query) else None
         order: Any = None
         if query.sort:
@@ -113,17 +115,15 @@ class IndexCache:
             order = order if mask is None else pc.filter(order, pc.take(mask, order))
         elif mask is not None:
             order = pc.indices_nonzero(mask)
-        total = data.num_rows if order is None else len(order)
-        body: dict[str, Any] = {"kind": query.kind, "total": total,
-                                "offset": query.offset, "limit": query.limit}  # fmt: skip
-        if query.facets:
-            body["facets"] = _facets(data, mask)
-        if order is None:
-            rows = data.slice(query.offset, query.limit)
-        else:
-            rows = data.take(order.slice(query.offset, query.limit))
-        body["items"] = _project(rows, query.fields).to_pylist()
-        return body
+        return _body(data, query, order, mask)
+
+    def rows_of(self, run_dir: Path, query: Query) -> Any:
+        """Row numbers of one table's rows, from a lookup built once per file version."""
+        data = self.table(run_dir, query.kind)
+        lookup: TableLookup = self._cached(
+            run_dir, (query.kind, "@table"), lambda _: TableLookup(data)
+        )
+        return lookup.rows((str(query.database), str(query.schema), str(query.table)))
 
     @property
     def runs_held(self) -> int:
@@ -153,6 +153,63 @@ class IndexCache:
             if cached is None or cached[0] != stamp:
                 run[key] = cached = (stamp, build(path))
             return cached[1]
+
+
+def _body(data: pa.Table, query: Query, order: Any, mask: Any) -> dict[str, Any]:
+    """The page of `order` (all rows when None), with facets of what `mask` kept."""
+    total = data.num_rows if order is None else len(order)
+    body: dict[str, Any] = {"kind": query.kind, "total": total,
+                            "offset": query.offset, "limit": query.limit}  # fmt: skip
+    if query.facets:
+        kept = mask
+        if kept is None and order is not None:
+            kept = pc.is_in(pa.array(range(data.num_rows)), value_set=order)
+        body["facets"] = _facets(data, kept)
+    if order is None:
+        rows = data.slice(query.offset, query.limit)
+    else:
+        rows = data.take(order.slice(query.offset, query.limit))
+    body["items"] = _project(rows, query.fields).to_pylist()
+    return body
+
+
+_TABLE_KEY = ("catalog_name", "schema_name", "table_name")
+
+
+def _one_table(data: pa.Table, query: Query) -> bool:
+    """The query asks for one table's rows and nothing else (what a table page asks)."""
+    whole = query.database and query.schema and query.table
+    others = (query.q, query.text, query.level, query.sort, query.pii,
+              query.has_comment is not None)  # fmt: skip
+    names = data.column_names
+    return bool(whole) and not any(others) and all(name in names for name in _TABLE_KEY)
+
+
+class TableLookup:
+    """(database, schema, table) -> that table's row numbers, in file order: the row numbers
+    grouped by table in one array, and where each table's run starts (a few MB per kind)."""
+
+    def __init__(self, data: pa.Table) -> None:
+        columns: list[Any] = [data[name] for name in _TABLE_KEY]
+        parts = [pc.fill_null(column, "") for column in columns]
+        joined: Any = pc.binary_join_element_wise(*parts, "\x1f")
+        encoded: Any = pc.dictionary_encode(joined.combine_chunks())
+        self._order: Any = pc.sort_indices(encoded.indices)  # stable: file order kept
+        names: list[str] = encoded.dictionary.to_pylist()
+        counts = [0] * len(names)
+        for found in pc.value_counts(encoded.indices).to_pylist():
+            counts[found["values"]] = found["counts"]
+        self._bounds = [0]
+        for count in counts:
+            self._bounds.append(self._bounds[-1] + count)
+        self._keys = {name: number for number, name in enumerate(names)}
+
+    def rows(self, key: tuple[str, str, str]) -> Any:
+        number = self._keys.get("\x1f".join(key))
+        if number is None:
+            return pa.array([], pa.int64())
+        start, end = self._bounds[number], self._bounds[number + 1]
+        return self._order.slice(start, end - start)
 
 
 def _stamp(path: Path) -> tuple[int, int]:

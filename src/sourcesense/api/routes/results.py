@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from sourcesense.api.deps import SettingsDep
 from sourcesense.api.routes.workflows import PREFIX
@@ -21,7 +22,14 @@ router = APIRouter(prefix="/workflows/v1", tags=["workflows"])
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("/results/{workflow}", responses={404: {"description": "No such run"}})
+PAGE_SCHEMA: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A page of entities", "content": {"application/json": {
+        "schema": {"type": "object", "required": ["entities"]}}}},
+    404: {"description": "No such run"},
+}  # fmt: skip
+
+
+@router.get("/results/{workflow}", response_class=Response, responses=PAGE_SCHEMA)
 async def results(
     workflow: str,
     request: Request,
@@ -54,7 +62,7 @@ async def results(
     manifest: Annotated[bool, Query(description="include the run's manifest")] = True,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     """One page of entities of `kind` matching the search, served from the run's cached
     index, with the manifest (unless manifest=false) and facet counts (facets=true: per
     catalog_name, schema_name, kind, pii_class and has_comment, of all that matched)."""
@@ -67,4 +75,6 @@ async def results(
     body: dict[str, Any] = {"entities": page}
     if manifest:
         body["manifest"] = read_manifest(folder)
-    return dict(json.loads(json.dumps(body, default=str)))
+    # Serialised once, here: dates and decimals as text; no model to validate a page against.
+    content = json.dumps(body, default=str, separators=(",", ":"), allow_nan=False)
+    return Response(content, media_type="application/json")
