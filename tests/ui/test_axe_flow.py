@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from temporalio.testing import WorkflowEnvironment
 
-from tests.ui.conftest import CHROMIUM, BrowserLog, Credentials, UiServer
+from tests.ui.conftest import CHROMIUM, BrowserLog, Credentials, UiServer, serving
 from tests.ui.test_ui import RUN_SECONDS, answer_token_prompt, assert_clean, connect, shot
 
 AXE = Path(__file__).parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,6 +38,15 @@ AXE_RUN = """async () => {
   return result.violations.map((v) => ({ id: v.id, impact: v.impact,
     nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
 }"""
+
+
+@pytest.fixture(scope="module")
+def ui_server(
+    temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[UiServer]:
+    """This module's own server: its many API calls stay out of the shared one's rate limit."""
+    with serving(temporal_env, tmp_path_factory.mktemp("ui-axe")) as server:
+        yield server
 
 
 class Audit:

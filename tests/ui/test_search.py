@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from temporalio.testing import WorkflowEnvironment
 
 from sourcesense.store.rundir import read_json
 from tests.pg import PgServer, generated_catalog
-from tests.ui.conftest import CHROMIUM, Credentials, PageFactory, UiServer
+from tests.ui.conftest import CHROMIUM, Credentials, PageFactory, UiServer, serving
 from tests.ui.test_ui import RUN_SECONDS, assert_clean, shot
 from tests.workflow.helpers import _IN_EXTRACTION
 
@@ -27,6 +28,15 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: scripts/setup installs it"
 )
 CATALOG_TABLES = 120
+
+
+@pytest.fixture(scope="module")
+def ui_server(
+    temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[UiServer]:
+    """This module's own server: its many API calls stay out of the shared one's rate limit."""
+    with serving(temporal_env, tmp_path_factory.mktemp("ui-search")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

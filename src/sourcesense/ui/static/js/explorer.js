@@ -146,21 +146,21 @@ class Facets {
     };
   }
 
-  /** Options before any search: the counts of the whole run (or schema). */
+  /** Options before any search, from one call: the columns' counts of the whole run (or
+   * schema); the kinds are listed without counts until a search. */
   async prime(runId, signal) {
-    const kinds = this.params.schema ? ["relations", "columns"] : ["schemas", "relations", "columns"];
     const where = { database: this.params.catalog, schema: this.params.schema };
     try {
-      const pages = await Promise.all(kinds.map((kind) => page(runId, kind,
-        { ...where, facets: true, limit: 1, fields: "schema_name", manifest: false, signal })));
-      if (!this.searched) this.show(Object.fromEntries(pages.map(({ entities }) => [entities.kind, entities])));
+      const { entities } = await page(runId, "columns",
+        { ...where, facets: true, limit: 1, fields: "schema_name", manifest: false, signal });
+      if (!this.searched) this.show({ columns: entities }, false);
     } catch (error) {
       if (error.name !== "AbortError") throw error;
     }
   }
 
   /** Options from the counts of what matched, keeping the current choice. */
-  show(found) {
+  show(found, withKinds = true) {
     const merged = (name) => {
       const counts = {};
       for (const entities of Object.values(found)) {
@@ -169,13 +169,18 @@ class Facets {
       return counts;
     };
     const kinds = Object.fromEntries(Object.entries(found).map(([kind, e]) => [kind, e.total]));
-    this.fill("kind", kinds, (kind) => KIND_LABELS[kind]);
-    this.fill("database", merged("catalog_name"));
-    this.fill("schema", merged("schema_name"));
+    const allKinds = Object.fromEntries(Object.keys(KIND_LABELS)
+      .filter((kind) => kind !== "schemas" || !this.params.schema).map((kind) => [kind, null]));
+    this.fill("kind", withKinds ? kinds : allKinds, (kind) => KIND_LABELS[kind]);
+    // Before a search the counts are the columns' only: names are listed without them.
+    const plain = (counts) => (withKinds ? counts
+      : Object.fromEntries(Object.keys(counts).map((key) => [key, null])));
+    this.fill("database", plain(merged("catalog_name")));
+    this.fill("schema", plain(merged("schema_name")));
     const pii = found.columns?.facets?.pii_class || {};
     this.fill("pii", { ...(Object.keys(pii).some((k) => k !== "none") ? { any: null } : {}), ...pii },
       (key) => (key === "any" ? "Any PII class" : key === "none" ? "No PII class" : format.humanize(key)));
-    this.fill("has_comment", merged("has_comment"),
+    this.fill("has_comment", plain({ true: 0, false: 0, ...merged("has_comment") }),
       (key) => (key === "true" ? "With a comment" : "Without a comment"));
   }
 
