@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +124,14 @@ def ui_server(
     temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[UiServer]:
     """`sourcesense serve` (API + UI) and `sourcesense worker` on the session's Temporal."""
-    root = tmp_path_factory.mktemp("ui")
+    with serving(temporal_env, tmp_path_factory.mktemp("ui")) as server:
+        yield server
+
+
+@contextmanager
+def serving(temporal_env: WorkflowEnvironment, root: Path) -> Iterator[UiServer]:
+    """A server and worker of their own: modules that make many API calls use one, so that
+    the rate limit's window of the shared server is not theirs to use up."""
     data_dir = root / "data"
     address = str(temporal_env.client.service_client.config.target_host)
     port = _free_port()

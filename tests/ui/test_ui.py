@@ -197,7 +197,7 @@ def export_run(page: Page, run_id: str, artifacts: Path, tmp_path: Path) -> None
     card = page.locator(f'li.run-card[data-run="{run_id}"]')
     expect(card).to_contain_text("completed")
     with page.expect_download() as download_info:
-        card.get_by_role("button", name=f"Export run {run_id} as JSONL").click()
+        card.get_by_role("button", name=f"Export JSONL of run {run_id}").click()
     download = download_info.value
     assert download.suggested_filename == f"sourcesense-{run_id}-jsonl.zip"
     target = tmp_path / download.suggested_filename

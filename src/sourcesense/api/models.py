@@ -154,3 +154,4 @@ class StatusResponse(BaseModel):
     databases: dict[str, str]
     error: str | None = None
     result: dict[str, Any] | None = None
+    elapsed_seconds: float | None = None  # the whole run's, once closed (as in the manifest)

@@ -41,15 +41,29 @@ _TEXT_COLUMNS = (
     "catalog_name", "schema_name", "table_name", "column_name", "comment", "data_type",
     "base_type", "definition", "source_table", "target_table", "source_column", "target_column",
 )  # fmt: skip
-_FACETS = ("catalog_name", "schema_name", "kind")
-_TEXT = "__text"
+_TEXT = "__text:"  # prefix of the lower-cased, dictionary-encoded copy of a text column
+# Derived columns, searched and counted but never served: a column's PII class (from the run's
+# column profiles) and whether a row has a comment.
+_PII = "__pii_class"
+_HAS_COMMENT = "__has_comment"
+_HIDDEN = "__"  # the prefix of every derived column
+# Facet name -> the column it counts.
+_FACETS = {
+    "catalog_name": "catalog_name", "schema_name": "schema_name", "kind": "kind",
+    "pii_class": _PII, "has_comment": _HAS_COMMENT,
+}  # fmt: skip
+_KEY = ["catalog_name", "schema_name", "table_name", "column_name"]
+NO_PII = "none"  # the pii filter's value for columns with no PII class
+ANY_PII = "any"
 
 
 @dataclass(frozen=True)
 class Query:
     """One page's request. `q`: a case-insensitive substring of the kind's name column;
     `text`: of its names, comments and types; `table` (with `schema`): for lineage, edges
-    with the table on either side; `sort`: a column, `-column` for descending."""
+    with the table on either side; `sort`: a column, `-column` for descending; `pii`: a PII
+    class of columns ("any": some class, "none": none); `has_comment`: rows with (or
+    without) a comment."""
 
     kind: str = "relations"
     q: str | None = None
@@ -63,6 +77,8 @@ class Query:
     facets: bool = False
     offset: int = 0
     limit: int = 50
+    pii: str | None = None
+    has_comment: bool | None = None
 
 
 def page_entities(
@@ -90,6 +106,8 @@ class IndexCache:
         if not 0 < query.limit <= MAX_PAGE or query.offset < 0:
             raise ConfigError(f"limit must be 1..{MAX_PAGE} and offset 0 or more")
         data = self.table(run_dir, query.kind)
+        if _one_table(data, query):  # a table page: its rows by lookup, no scan of the kind
+            return _body(data, query, self.rows_of(run_dir, query), None)
         mask = _mask(data, query) if _filtered(query) else None
         order: Any = None
         if query.sort:
@@ -97,17 +115,15 @@ class IndexCache:
             order = order if mask is None else pc.filter(order, pc.take(mask, order))
         elif mask is not None:
             order = pc.indices_nonzero(mask)
-        total = data.num_rows if order is None else len(order)
-        body: dict[str, Any] = {"kind": query.kind, "total": total,
-                                "offset": query.offset, "limit": query.limit}  # fmt: skip
-        if query.facets:
-            body["facets"] = _facets(data if mask is None else data.filter(mask))
-        if order is None:
-            rows = data.slice(query.offset, query.limit)
-        else:
-            rows = data.take(order.slice(query.offset, query.limit))
-        body["items"] = _project(rows, query.fields).to_pylist()
-        return body
+        return _body(data, query, order, mask)
+
+    def rows_of(self, run_dir: Path, query: Query) -> Any:
+        """Row numbers of one table's rows, from a lookup built once per file version."""
+        data = self.table(run_dir, query.kind)
+        lookup: TableLookup = self._cached(
+            run_dir, (query.kind, "@table"), lambda _: TableLookup(data)
+        )
+        return lookup.rows((str(query.database), str(query.schema), str(query.table)))
 
     @property
     def runs_held(self) -> int:
@@ -115,7 +131,9 @@ class IndexCache:
 
     def table(self, run_dir: Path, kind: str) -> pa.Table:
         """The indexed rows of one kind: built on first use, again when its file changed."""
-        table: pa.Table = self._cached(run_dir, (kind, ""), lambda path: _build(path, kind))
+        table: pa.Table = self._cached(
+            run_dir, (kind, ""), lambda path: _build(path, kind, run_dir)
+        )
         return table
 
     def order(self, run_dir: Path, kind: str, sort: str) -> Any:
@@ -137,6 +155,63 @@ class IndexCache:
             return cached[1]
 
 
+def _body(data: pa.Table, query: Query, order: Any, mask: Any) -> dict[str, Any]:
+    """The page of `order` (all rows when None), with facets of what `mask` kept."""
+    total = data.num_rows if order is None else len(order)
+    body: dict[str, Any] = {"kind": query.kind, "total": total,
+                            "offset": query.offset, "limit": query.limit}  # fmt: skip
+    if query.facets:
+        kept = mask
+        if kept is None and order is not None:
+            kept = pc.is_in(pa.array(range(data.num_rows)), value_set=order)
+        body["facets"] = _facets(data, kept)
+    if order is None:
+        rows = data.slice(query.offset, query.limit)
+    else:
+        rows = data.take(order.slice(query.offset, query.limit))
+    body["items"] = _project(rows, query.fields).to_pylist()
+    return body
+
+
+_TABLE_KEY = ("catalog_name", "schema_name", "table_name")
+
+
+def _one_table(data: pa.Table, query: Query) -> bool:
+    """The query asks for one table's rows and nothing else (what a table page asks)."""
+    whole = query.database and query.schema and query.table
+    others = (query.q, query.text, query.level, query.sort, query.pii,
+              query.has_comment is not None)  # fmt: skip
+    names = data.column_names
+    return bool(whole) and not any(others) and all(name in names for name in _TABLE_KEY)
+
+
+class TableLookup:
+    """(database, schema, table) -> that table's row numbers, in file order: the row numbers
+    grouped by table in one array, and where each table's run starts (a few MB per kind)."""
+
+    def __init__(self, data: pa.Table) -> None:
+        columns: list[Any] = [data[name] for name in _TABLE_KEY]
+        parts = [pc.fill_null(column, "") for column in columns]
+        joined: Any = pc.binary_join_element_wise(*parts, "\x1f")
+        encoded: Any = pc.dictionary_encode(joined.combine_chunks())
+        self._order: Any = pc.sort_indices(encoded.indices)  # stable: file order kept
+        names: list[str] = encoded.dictionary.to_pylist()
+        counts = [0] * len(names)
+        for found in pc.value_counts(encoded.indices).to_pylist():
+            counts[found["values"]] = found["counts"]
+        self._bounds = [0]
+        for count in counts:
+            self._bounds.append(self._bounds[-1] + count)
+        self._keys = {name: number for number, name in enumerate(names)}
+
+    def rows(self, key: tuple[str, str, str]) -> Any:
+        number = self._keys.get("\x1f".join(key))
+        if number is None:
+            return pa.array([], pa.int64())
+        start, end = self._bounds[number], self._bounds[number + 1]
+        return self._order.slice(start, end - start)
+
+
 def _stamp(path: Path) -> tuple[int, int]:
     try:
         stat = path.stat()
@@ -145,34 +220,78 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _build(path: Path, kind: str) -> pa.Table:
+def _build(path: Path, kind: str, run_dir: Path) -> pa.Table:
     data = pq.read_table(path, memory_map=True) if path.exists() else pa.table({})
-    parts: list[Any] = [data[name] for name in _TEXT_COLUMNS if name in data.column_names]
+    if kind == "columns" and data.num_rows:
+        data = _with_pii(data, run_dir / EXTRA["column_profiles"])
+    if "comment" in data.column_names:
+        comment: Any = data["comment"]
+        lengths: Any = pc.utf8_length(pc.fill_null(comment, ""))
+        has = pc.greater(lengths, pa.scalar(0, pa.int32()))
+        data = data.append_column(_HAS_COMMENT, has)
+    # One chunk per column: taking a page's rows from many chunks costs a copy of them all.
+    data = data.combine_chunks()
     name = SEARCHABLE.get(kind)
-    if name and name in data.column_names and name not in _TEXT_COLUMNS:
-        parts.append(data[name])
-    if not parts:
-        return data
-    strings: list[Any] = [pc.fill_null(pc.cast(part, pa.string()), "") for part in parts]
-    text = pc.binary_join_element_wise(*strings, "\x1f")
-    return data.append_column(_TEXT, pc.utf8_lower(text))
+    for part in (*_TEXT_COLUMNS, name):
+        if part and part in data.column_names and _TEXT + part not in data.column_names:
+            data = data.append_column(_TEXT + part, _lowered_dictionary(data[part]))
+    return data
+
+
+def _lowered_dictionary(column: Any) -> Any:
+    """A text column as distinct lower-cased values and row indices into them: names repeat
+    on every column of a table, so a search scans the few distinct values, not every row."""
+    chunks: list[Any] = []
+    for chunk in column.chunks:
+        encoded: Any = pc.dictionary_encode(pc.cast(chunk, pa.string()))
+        lowered = pc.utf8_lower(encoded.dictionary)
+        chunks.append(pa.DictionaryArray.from_arrays(encoded.indices, lowered))
+    kind: Any = pa.dictionary(pa.int32(), pa.string())
+    return pa.chunked_array(chunks, kind)
+
+
+def _contains(column: Any, needle: str) -> Any:
+    """Rows whose lowered text contains the lower-cased needle (null where the text is)."""
+    found = [pc.take(pc.match_substring(chunk.dictionary, needle), chunk.indices)
+             for chunk in column.chunks]  # fmt: skip
+    return pa.chunked_array(found, pa.bool_())
+
+
+def _with_pii(columns: pa.Table, profiles: Path) -> pa.Table:
+    """The columns with their PII class from the run's profiles (null: none found or no
+    profiling), in the columns' own order."""
+    if not profiles.exists():
+        return columns.append_column(_PII, pa.nulls(columns.num_rows, pa.string()))
+    found = pq.read_table(profiles, columns=[*_KEY, "pii_class"])
+    found = found.filter(pc.is_valid(found["pii_class"]))
+    keyed = columns.select(_KEY).append_column("__row", pa.array(range(columns.num_rows)))
+    joined = keyed.join(found, _KEY, join_type="left outer").sort_by("__row")
+    return columns.append_column(_PII, pc.cast(joined["pii_class"], pa.string()))
 
 
 def _filtered(query: Query) -> bool:
-    return any((query.q, query.text, query.database, query.schema, query.table, query.level))
+    return any((query.q, query.text, query.database, query.schema, query.table, query.level,
+                query.pii, query.has_comment is not None))  # fmt: skip
 
 
 def _mask(data: pa.Table, query: Query) -> Any:
     names = data.column_names
     name_column = SEARCHABLE.get(query.kind) or ("table_name" if "table_name" in names else None)
     masks: list[Any] = []
-    if query.q and name_column in names:
-        masks.append(pc.match_substring(data[name_column], query.q, ignore_case=True))
-    if query.text and _TEXT in names:
-        masks.append(pc.match_substring(data[_TEXT], query.text.lower()))
+    if query.q and _TEXT + str(name_column) in names:
+        masks.append(
+            pc.fill_null(_contains(data[_TEXT + str(name_column)], query.q.lower()), False)
+        )
+    if query.text:
+        masks.append(_text_mask(data, query.text.lower()))
     for column, value in (("catalog_name", query.database), ("level", query.level)):
         if value and column in names:
             masks.append(pc.equal(data[column], pa.scalar(value)))
+    if query.pii and _PII in names:
+        masks.append(_pii_mask(data[_PII], query.pii))
+    if query.has_comment is not None and _HAS_COMMENT in names:
+        wanted = data[_HAS_COMMENT]
+        masks.append(wanted if query.has_comment else pc.invert(wanted))
     if "source_table" in names and "table_name" not in names:
         masks.extend(_either_side(data, query.schema, query.table))
     else:
@@ -187,6 +306,16 @@ def _mask(data: pa.Table, query: Query) -> Any:
     return pc.fill_null(combined, False)
 
 
+def _text_mask(data: pa.Table, needle: str) -> Any:
+    """Rows with the needle in any of their names, comments, types or definitions."""
+    found: Any = None
+    for name in data.column_names:
+        if name.startswith(_TEXT):
+            hits = pc.fill_null(_contains(data[name], needle), False)
+            found = hits if found is None else pc.or_(found, hits)
+    return found if found is not None else pa.chunked_array([pa.nulls(data.num_rows, pa.bool_())])
+
+
 def _either_side(data: pa.Table, schema: str | None, table: str | None) -> list[Any]:
     """Lineage edges whose source or target is the table (or lies in the schema)."""
     if not (schema or table):
@@ -199,20 +328,37 @@ def _either_side(data: pa.Table, schema: str | None, table: str | None) -> list[
     return [pc.or_(pc.fill_null(sides[0], False), pc.fill_null(sides[1], False))]
 
 
-def _facets(data: pa.Table) -> dict[str, dict[str, int]]:
-    """Rows per database, schema and kind of what matched (before paging)."""
+def _pii_mask(classes: Any, wanted: str) -> Any:
+    if wanted == ANY_PII:
+        return pc.is_valid(classes)
+    if wanted == NO_PII:
+        return pc.is_null(classes)
+    return pc.equal(classes, pa.scalar(wanted))
+
+
+def _facets(data: pa.Table, mask: Any) -> dict[str, dict[str, int]]:
+    """Rows per database, schema, kind, PII class and has-comment of what matched (before
+    paging); only the counted columns are filtered, never the whole rows."""
     found: dict[str, dict[str, int]] = {}
-    for column in _FACETS:
-        if column in data.column_names:
-            values: Any = pc.value_counts(data[column])
-            counts: list[dict[str, Any]] = values.to_pylist()
-            found[column] = {str(c["values"]): int(c["counts"]) for c in counts}
+    for name, column in _FACETS.items():
+        if column not in data.column_names:
+            continue
+        values: Any = data[column] if mask is None else pc.filter(data[column], mask)
+        if column == _PII:
+            values = pc.fill_null(values, NO_PII)
+        counted: Any = pc.value_counts(values)
+        counts: list[dict[str, Any]] = counted.to_pylist()
+        found[name] = {_facet_key(c["values"]): int(c["counts"]) for c in counts}
     return found
+
+
+def _facet_key(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _sort_indices(data: pa.Table, sort: str) -> Any:
     column = sort.removeprefix("-")
-    if column not in data.column_names or column == _TEXT:
+    if column not in data.column_names or column.startswith(_HIDDEN):
         raise ConfigError(f"cannot sort by '{column[:40]}': not a column of these rows")
     order: Literal["ascending", "descending"] = (
         "descending" if sort.startswith("-") else "ascending"
@@ -224,8 +370,9 @@ def _sort_indices(data: pa.Table, sort: str) -> Any:
 
 
 def _project(rows: pa.Table, fields: tuple[str, ...]) -> pa.Table:
-    if _TEXT in rows.column_names:
-        rows = rows.drop_columns([_TEXT])
+    hidden = [name for name in rows.column_names if name.startswith(_HIDDEN)]
+    if hidden:
+        rows = rows.drop_columns(hidden)
     if not fields:
         return rows
     unknown = [name for name in fields if name not in rows.column_names]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import SecretStr, ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,7 +26,7 @@ from sourcesense.api.models import (
     StartRequest,
     StatusResponse,
 )
-from sourcesense.api.security import public_message
+from sourcesense.api.security import error, public_message
 from sourcesense.api.sources import caller_source, check_filters
 from sourcesense.errors import RunNotFoundError, SourceSenseError
 from sourcesense.extract.filters import Filters
@@ -161,7 +161,7 @@ async def _status(client: Client, workflow: str, settings: Settings) -> StatusRe
         workflow_id=workflow, run_id=workflow.removeprefix(PREFIX),
         status=(status.name.lower() if status else "unknown"),
         stages={k: dataclasses.asdict(v) for k, v in progress.stages.items()},
-        databases=progress.databases,
+        databases=progress.databases, elapsed_seconds=progress.elapsed_seconds,
     )  # fmt: skip
     if status == WorkflowExecutionStatus.COMPLETED:
         response.result = dataclasses.asdict(await handle.result())
@@ -171,6 +171,31 @@ async def _status(client: Client, workflow: str, settings: Settings) -> StatusRe
         except WorkflowFailureError as exc:
             response.error = public_message(as_error(exc).message, settings)
     return response
+
+
+CANCEL_ANSWERS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The run has already ended"}
+}
+
+
+@router.post("/cancel/{workflow}", status_code=202,
+             responses=NO_WORKFLOW | UNAVAILABLE | CANCEL_ANSWERS)  # fmt: skip
+async def cancel(workflow: str, client: ClientDep) -> JSONResponse:
+    """Ask a running extraction to stop (Temporal cancellation). The workflow stops its
+    activities, records the run as `cancelled` and removes its partial files; the status
+    then reads `canceled`. A run that has already ended answers 409."""
+    handle = _handle(client, workflow)
+    try:
+        description = await handle.describe()
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            state = description.status.name.lower() if description.status else "unknown"
+            return error(409, "RunEnded", f"the run has already ended ({state}); nothing to cancel")
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise RunNotFoundError(f"no workflow '{workflow}'") from None
+        raise  # Temporal unreachable: the app's handler answers 503
+    return JSONResponse({"workflow_id": workflow, "status": "cancelling"}, status_code=202)
 
 
 @router.get("/status/{workflow}", responses=NO_WORKFLOW | UNAVAILABLE)

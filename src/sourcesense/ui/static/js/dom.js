@@ -66,8 +66,9 @@ export function dataTable({ caption, columns, rows, empty = "Nothing to show.", 
   const table = el("table", {},
     el("caption", { class: caption.visible ? "" : "visually-hidden", text: caption.text }),
     el("thead", {}, head), el("tbody", {}, body));
+  // Named apart from the section around it, which often bears the caption's words.
   return el("div", { class: "table-scroll", tabindex: "0", role: "region",
-    "aria-label": caption.text }, table);
+    "aria-label": `${caption.text} (table)` }, table);
 }
 
 /** A <dl> of [term, description] pairs; null descriptions are skipped. */

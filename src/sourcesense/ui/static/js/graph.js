@@ -66,7 +66,8 @@ function nodeLink(node, box, href, focused) {
     "aria-label": `${qualified}, ${node.kind === "view" ? "view" : "table"}${focused ? ", this table" : ""}`,
   },
   svg("rect", { x: box.x, y: box.y, width: box.width, height: NODE_HEIGHT, rx: 8 }),
-  svg("text", { class: "node-schema", x: box.x + PAD_X, y: box.y + 17, text: node.schema }),
+  // "schema." then "table": the drawn words read as the name (label-content-name-mismatch).
+  svg("text", { class: "node-schema", x: box.x + PAD_X, y: box.y + 17, text: `${node.schema}.` }),
   svg("text", { class: "node-table", x: box.x + PAD_X, y: box.y + 35, text: node.table }));
 }
 

@@ -102,13 +102,17 @@ class Tracker {
       "aria-label": "Stages finished" });
     this.databases = el("ul", { class: "databases", "aria-label": "Databases" });
     this.outcome = el("div", { id: "run-outcome" });
+    this.cancelButton = el("button", { type: "button", class: "danger small", id: "cancel-run",
+      text: "Cancel extraction", onclick: () => this.cancel() });
+    this.cancelStatus = el("p", { class: "hint", id: "cancel-status", role: "status" });
     const list = el("ol", { class: "stages", id: "stages" }, STAGES.map(([name, label]) => this.row(name, label)));
     return el("div", { class: "progress-view" }, this.headline,
       el("p", { class: "run-id" }, "Run ", el("code", { text: this.runId })),
       el("div", { class: "card" },
         el("div", { class: "progress-head" }, this.stateLine,
           el("p", { class: "elapsed" }, "Elapsed ", this.elapsed)),
-        this.bar, list, this.databases),
+        this.bar, list, this.databases,
+        el("div", { class: "actions cancel-actions" }, this.cancelButton, this.cancelStatus)),
       this.outcome);
   }
 
@@ -136,7 +140,7 @@ class Tracker {
     }
     const finished = STAGES.filter(([name]) => ["done", "skipped", "failed"].includes(status.stages?.[name]?.status)).length;
     this.bar.value = finished;
-    this.renderDatabases(status.databases || {});
+    this.renderDatabases(status.databases || {}, status.status === "running");
     this.tick();
     if (status.status === "running") {
       this.stateLine.textContent = this.runningText(status);
@@ -167,10 +171,27 @@ class Tracker {
     return running.length ? `Working on: ${running.join(", ")}` : "Working…";
   }
 
-  renderDatabases(databases) {
+  /** Ask the server to stop the run (Temporal cancellation); the stream reports the end. */
+  async cancel() {
+    if (!window.confirm("Cancel this extraction? Its partial files are removed.")) return;
+    this.cancelButton.disabled = true;
+    this.cancelStatus.textContent = "Cancelling…";
+    try {
+      await request(`/workflows/v1/cancel/${encodeURIComponent(this.workflowId)}`, { method: "POST" });
+      this.cancelStatus.textContent = "Cancelling: the stages are stopping…";
+    } catch (error) {
+      this.cancelButton.disabled = false;
+      this.cancelStatus.textContent = `Could not cancel: ${error.message}`;
+    }
+  }
+
+  renderDatabases(databases, running) {
     const entries = Object.entries(databases);
     clear(this.databases).hidden = entries.length === 0;
-    for (const [name, state] of entries) {
+    for (const [name, raw] of entries) {
+      // A database is "completed" once read, while later stages still run over it.
+      const state = running && raw === "completed" ? "extracted"
+        : !running && raw === "running" ? "stopped" : raw;
       this.databases.append(el("li", {}, el("span", { class: "db-name", text: name }), " ",
         el("span", { class: `badge badge-${tone(state)}`, text: state.replaceAll("_", " ") })));
     }
@@ -191,7 +212,8 @@ class Tracker {
     }
     if (start === null) return;
     const running = !this.last || this.last.status === "running";
-    const total = ((running ? now : end ?? now) - start) / 1000;
+    // Once closed, the run's own figure (the manifest's elapsed_seconds), as its results say.
+    const total = running ? (now - start) / 1000 : this.last.elapsed_seconds ?? ((end ?? now) - start) / 1000;
     this.elapsed.textContent = running ? format.clock(total) : format.seconds(total);
   }
 
@@ -199,15 +221,25 @@ class Tracker {
     this.tick();
     for (const row of this.rows.values()) {
       if (!row.stage || row.stage.status === "pending") row.status.textContent = "Not run";
+      else if (row.stage.status === "running") { // a stopped run's stage never finished
+        row.item.dataset.status = "stopped";
+        row.status.textContent = "Stopped";
+      }
     }
     const result = status.result;
     const ok = status.status === "completed" && result && result.status !== "failed";
     const warnings = ok && result.status === "completed_with_warnings";
-    this.headline.textContent = ok ? "Extraction finished" : "Extraction failed";
+    const cancelled = ["canceled", "cancelled"].includes(status.status);
+    this.cancelButton.closest(".cancel-actions").hidden = true;
+    this.headline.textContent = ok ? "Extraction finished"
+      : cancelled ? "Extraction cancelled" : "Extraction failed";
     this.stateLine.textContent = ok
       ? `Finished${warnings ? " with warnings" : ""} in ${this.elapsed.textContent}.`
-      : `Stopped: ${status.status.replaceAll("_", " ")}.`;
-    clear(this.outcome, ok ? this.successView(result, warnings) : this.failureView(status));
+      : cancelled ? "Cancelled: the run was stopped and its partial files removed."
+        : `Stopped: ${status.status.replaceAll("_", " ")}.`;
+    const outcome = ok ? this.successView(result, warnings)
+      : cancelled ? this.cancelledView() : this.failureView(status);
+    clear(this.outcome, outcome);
     announce(this.stateLine.textContent);
   }
 
@@ -226,6 +258,15 @@ class Tracker {
       el("div", { class: "actions" },
         el("a", { class: "button primary", href: `#/explore/${encodeURIComponent(result.run_id)}`,
           text: "Explore results" }),
+        el("a", { class: "button secondary", href: "#/runs", text: "Run history" })));
+  }
+
+  cancelledView() {
+    return el("div", { class: "warning-box", role: "status", id: "run-cancelled" },
+      el("p", { class: "success-title", text: "The extraction was cancelled." }),
+      el("p", { text: "Run history lists it as cancelled." }),
+      el("div", { class: "actions" },
+        el("a", { class: "button secondary", href: "#/connect", text: "New extraction" }),
         el("a", { class: "button secondary", href: "#/runs", text: "Run history" })));
   }
 
@@ -250,7 +291,7 @@ class Tracker {
 function tone(state) {
   if (state === "completed") return "success";
   if (state === "failed") return "danger";
-  if (state === "running") return "info";
+  if (state === "running" || state === "extracted") return "info";
   return "warning";
 }
 

@@ -63,7 +63,7 @@ export function exportControls(runId) {
   const status = el("p", { class: "export-status hint", role: "status" });
   const buttons = FORMATS.map(([fmt, label]) => el("button", {
     type: "button", class: "secondary small", text: `Export ${label}`, dataset: { format: fmt },
-    "aria-label": `Export run ${runId} as ${label}`,
+    "aria-label": `Export ${label} of run ${runId}`, // starts with the visible text
     onclick: (event) => exportRun(runId, fmt, label, event.currentTarget, status),
   }));
   return { group: el("span", { class: "export-group" }, buttons), status };

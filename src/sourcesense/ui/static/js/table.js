@@ -61,7 +61,7 @@ function tablePage(runId, ref, rows, edges, signal) {
     ["columns", "Columns", columnsTable(runId, rows.columns, rows.constraints, pii)],
     ["constraints", "Constraints", constraintsTable(runId, rows.constraints)],
     ["indexes", "Indexes", indexesTable(rows.indexes)],
-    ["quality", "Data quality", qualityView(rows.column_profiles)],
+    ["quality", "Data quality", qualityView(rows.column_profiles, relation.kind)],
     ["findings", "Findings", findingsList(rows.findings)],
     ["triggers", "Triggers", objectTable("Triggers", rows.triggers, TRIGGER_COLUMNS, "trigger_name", "No triggers.")],
     ["policies", "Policies", objectTable("Row-level security policies", rows.policies, POLICY_COLUMNS, "policy_name",
@@ -211,13 +211,18 @@ function indexesTable(indexes) {
   });
 }
 
-function qualityView(profiles) {
+// Kinds whose rows sampled profiling reads (quality/profiling.py SAMPLED_KINDS).
+const SAMPLED_KINDS = ["table", "partitioned_table", "materialized_view"];
+
+function qualityView(profiles, kind) {
   if (!profiles.length) {
     return el("p", { class: "empty", text: "No profile: the run had no data quality step for this table." });
   }
   const sampled = profiles.some((p) => p.method !== "statistics");
-  const note = sampled ? null : el("p", { class: "hint",
-    text: "Statistics only (pg_stats as of the last ANALYZE). Choose sampled profiling for ranges, lengths and value-based PII detection." });
+  const sampleable = SAMPLED_KINDS.includes(kind || "table");
+  const note = sampled ? null : el("p", { class: "hint", text: sampleable
+    ? "Statistics only (pg_stats as of the last ANALYZE). Choose sampled profiling for ranges, lengths and value-based PII detection."
+    : `Statistics only: sampled profiling reads tables and materialized views, not a ${format.humanize(kind).toLowerCase()}.` });
   const sorted = [...profiles].sort((a, b) => a.ordinal - b.ordinal);
   return [note, dataTable({
     caption: { text: "Data quality profile" },

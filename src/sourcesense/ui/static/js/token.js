@@ -7,7 +7,10 @@ export function initTokenDialog() {
   const dialog = $("#token-dialog");
   setTokenPrompt((reason) => ask(dialog, reason));
   // Once every waiting question has read the answer, the token leaves the form.
-  dialog.addEventListener("close", () => setTimeout(() => { $("#token-input", dialog).value = ""; }, 0));
+  dialog.addEventListener("close", () => setTimeout(() => {
+    $("#token-input", dialog).value = "";
+    landFocus();
+  }, 0));
   $("#token-button").addEventListener("click", () => changeToken(dialog));
   $("#token-forget").addEventListener("click", () => {
     forgetToken();
@@ -15,6 +18,17 @@ export function initTokenDialog() {
     dialog.close("cancel");
     announce("API token forgotten.");
   });
+}
+
+/**
+ * A dialog the page opened itself (not from a button) gives focus back to nothing: the body.
+ * Focus goes to the page's heading (or its main region) instead, where the reader was going.
+ */
+function landFocus() {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const title = [...document.querySelectorAll("#main h1")].find((h1) => !h1.closest("[hidden]"));
+  title?.setAttribute("tabindex", "-1");
+  (title || $("#main"))?.focus({ preventScroll: true });
 }
 
 /**
