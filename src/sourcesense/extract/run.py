@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 
+from sourcesense.engines import get_engine
 from sourcesense.errors import (
     ExtractionError,
     SourceSenseError,
@@ -147,7 +148,18 @@ def plan_run(
     run_id: str | None = None,
     settings: Settings | None = None,
 ) -> RunPlan:
-    """Check the source and the filters, list the databases in scope, create the run dir."""
+    """Check the source and the filters, list the databases in scope, create the run dir:
+    done by the source's engine (sourcesense.engines)."""
+    return get_engine(request.source.engine).plan_run(request, data_dir, run_id, settings)
+
+
+def plan_postgresql_run(
+    request: ExtractRequest,
+    data_dir: Path,
+    run_id: str | None = None,
+    settings: Settings | None = None,
+) -> RunPlan:
+    """plan_run of PostgreSQL."""
     cfg = settings or get_settings()
     check_shape(request.filters)
     started = datetime.now(UTC)
@@ -193,7 +205,20 @@ def extract_part(
     on_kind_done: KindDone | None = None,
     settings: Settings | None = None,
 ) -> DatabasePart:
-    """Extract one database into its part folder. Re-running replaces the part whole."""
+    """Extract one database into its part folder, by the source's engine. Re-running replaces
+    the part whole."""
+    engine = get_engine(request.source.engine)
+    return engine.extract_part(request, run_dir, target, on_kind_done, settings)
+
+
+def extract_postgresql_part(
+    request: ExtractRequest,
+    run_dir: Path,
+    target: DatabaseTarget,
+    on_kind_done: KindDone | None = None,
+    settings: Settings | None = None,
+) -> DatabasePart:
+    """extract_part of PostgreSQL."""
     cfg = settings or get_settings()
     part = DatabasePart(name=target.name, index=target.index)
     if not target.can_connect:
