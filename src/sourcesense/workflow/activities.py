@@ -197,7 +197,7 @@ async def _unsupported(inp: StepInput, step: str, name: str) -> bool:
     """Whether the source's engine lacks `step` (engines.POST_STEPS); if so it is recorded as
     skipped with a warning, so a run of a newer engine completes with what it has."""
     engine = get_engine(inp.extraction.source.engine)
-    if step in engine.steps:
+    if step in engine.steps or (step == "formats" and not inp.extraction.formats):
         return False
     warning = f"{name}: not available for {engine.name} sources yet: skipped"
     await asyncio.to_thread(
