@@ -35,19 +35,23 @@ def test_load_and_extract_through_the_workflow(mysql_source: Source, tmp_path: P
         done = sourcesense("extract", "--out", str(tmp_path), "--dsn", dsn,
                            "--include-schema", f"^{prefix}")  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "no lineage, quality, formats step yet" in done.stderr
+        assert "no quality, formats step yet" in done.stderr
         assert "Traceback" not in done.stderr
         run_dir = Path(done.stdout.rsplit("output: ", 1)[1].strip())
         manifest = json.loads((run_dir / "manifest.json").read_text())
         assert manifest["status"] == "completed", manifest
         assert manifest["engine"] in ("mysql", "mariadb")
         assert f"server: {'MariaDB' if manifest['engine'] == 'mariadb' else 'MySQL'}" in done.stdout
-        assert not {"lineage", "data_quality"} & set(manifest.get("steps", {}))
+        assert manifest["steps"]["lineage"]["status"] == "completed"
+        assert "data_quality" not in manifest["steps"]
         assert manifest["steps"]["transformation"]["formats"] == {}
         ((tables,),) = query(mysql_source, "SELECT COUNT(*) FROM information_schema.TABLES"
                              " WHERE TABLE_SCHEMA IN (%s, %s, %s)",
                              *[prefix + domain for domain in DOMAINS])  # fmt: skip
         assert pq.read_table(run_dir / "raw" / "relations.parquet").num_rows == tables == 10
+        edges = pq.read_table(run_dir / "lineage" / "edges.parquet").to_pylist()
+        assert {e["target_table"] for e in edges if e["edge_kind"] == "view"} == {
+            "order_summary", "top_customers"}  # fmt: skip
     finally:
         with closing(admin(mysql_source)) as conn, conn.cursor() as cur:
             for domain in reversed(DOMAINS):

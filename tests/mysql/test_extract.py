@@ -11,6 +11,7 @@ import pytest
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.run import ExtractRequest, run_extraction
+from sourcesense.lineage import build_lineage
 from sourcesense.source import Source
 from tests.mysql.conftest import query
 
@@ -175,3 +176,34 @@ def test_routines_events_and_triggers(run: Path, mysql_sample: str) -> None:
     assert (trigger["schema_name"], trigger["table_name"]) == (
         f"{mysql_sample}ecommerce", "order_items")  # fmt: skip
     assert (trigger["timing"], trigger["events"], trigger["level"]) == ("after", ["insert"], "row")
+
+
+def test_view_lineage_from_definitions(run: Path, mysql_sample: str) -> None:
+    assert build_lineage(run) == []
+    edges = pq.read_table(run / "lineage" / "edges.parquet").to_pylist()
+    reporting, ecommerce = f"{mysql_sample}reporting", f"{mysql_sample}ecommerce"
+
+    def view_edges(view: str, level: str) -> set[tuple[Any, ...]]:
+        return {
+            (e["source_schema"], e["source_table"], e["source_column"], e["target_column"],
+             e["transformation"])
+            for e in edges
+            if e["edge_kind"] == "view" and e["target_table"] == view and e["level"] == level
+        }  # fmt: skip
+
+    assert view_edges("top_customers", "table") == {
+        (reporting, "order_summary", None, None, None)}  # fmt: skip
+    assert view_edges("top_customers", "column") == {
+        (reporting, "order_summary", "user_id", "user_id", "direct"),
+        (reporting, "order_summary", "email", "email", "direct"),
+        (reporting, "order_summary", "total", "revenue", "aggregate"),
+    }
+    assert {(s, t) for s, t, *_ in view_edges("order_summary", "table")} == {
+        (ecommerce, "orders"), (ecommerce, "users"), (ecommerce, "order_items")}  # fmt: skip
+    assert (ecommerce, "order_items", "line_no", "line_count", "aggregate") in view_edges(
+        "order_summary", "column")  # fmt: skip
+    dependencies = rows(run, "view_dependencies")
+    assert {(d["table_name"], d["source_table"], d["source_kind"]) for d in dependencies} == {
+        ("order_summary", "orders", "table"), ("order_summary", "users", "table"),
+        ("order_summary", "order_items", "table"), ("top_customers", "order_summary", "view"),
+    }  # fmt: skip

@@ -1,8 +1,9 @@
 """The bulk catalog queries of MySQL/MariaDB: one per kind for the whole server, inside one
 consistent, read-only snapshot, whatever the number of tables.
 
-Kinds without a MySQL counterpart (sequences, policies, types, extensions, view dependencies,
-column statistics) are written empty: the run format stays the one of every engine.
+Kinds without a MySQL counterpart (sequences, policies, types, extensions, column statistics)
+are written empty: the run format stays the one of every engine. View dependencies come from
+the views' definitions (views.py), table level.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pymysql
 import pymysql.cursors
 
 from sourcesense.engines.mysql.connection import Session
+from sourcesense.engines.mysql.views import ViewSources
 from sourcesense.extract.catalog import (
     BatchSink,
     DatabaseExtract,
@@ -127,7 +129,8 @@ def extract_catalog(
     fails is recorded and its rows dropped; the kinds after it still run.
     """
     result = DatabaseExtract(database=CATALOG)
-    counting = _CountingForeignKeys(sink)
+    views = ViewSources(sink)
+    counting = _CountingForeignKeys(views)
     with session.conn.cursor() as cur:
         cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         cur.execute("SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")
@@ -136,7 +139,10 @@ def extract_catalog(
     try:
         for kind in DATABASE_KINDS:
             clock = time.perf_counter()
-            count = _read_kind(session, kind, params, batch_rows, result, counting)
+            if kind == "view_dependencies":
+                count = _view_dependencies(views, result, counting)
+            else:
+                count = _read_kind(session, kind, params, batch_rows, result, counting)
             result.counts[kind] = count
             result.seconds[kind] = round(time.perf_counter() - clock, 4)
             if on_kind_done is not None:
@@ -146,6 +152,15 @@ def extract_catalog(
     finally:
         session.conn.rollback()  # read only: nothing to keep
     return result
+
+
+def _view_dependencies(views: ViewSources, result: DatabaseExtract, sink: BatchSink) -> int:
+    batch, warnings = views.dependencies(CATALOG)
+    result.warnings += warnings
+    if batch is None:
+        return 0
+    sink.write("view_dependencies", batch)
+    return batch.num_rows
 
 
 def _read_kind(
