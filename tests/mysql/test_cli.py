@@ -35,7 +35,7 @@ def test_load_and_extract_through_the_workflow(mysql_source: Source, tmp_path: P
         done = sourcesense("extract", "--out", str(tmp_path), "--dsn", dsn,
                            "--include-schema", f"^{prefix}")  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "no quality, formats step yet" in done.stderr
+        assert "no quality step yet" in done.stderr
         assert "Traceback" not in done.stderr
         run_dir = Path(done.stdout.rsplit("output: ", 1)[1].strip())
         manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -44,7 +44,10 @@ def test_load_and_extract_through_the_workflow(mysql_source: Source, tmp_path: P
         assert f"server: {'MariaDB' if manifest['engine'] == 'mariadb' else 'MySQL'}" in done.stdout
         assert manifest["steps"]["lineage"]["status"] == "completed"
         assert "data_quality" not in manifest["steps"]
-        assert manifest["steps"]["transformation"]["formats"] == {}
+        formats = manifest["steps"]["transformation"]["formats"]
+        assert {name: entry["status"] for name, entry in formats.items()} == {
+            "atlan": "completed", "openlineage": "completed"}  # fmt: skip
+        assert formats["atlan"]["connection"].startswith("default/mysql/")
         ((tables,),) = query(mysql_source, "SELECT COUNT(*) FROM information_schema.TABLES"
                              " WHERE TABLE_SCHEMA IN (%s, %s, %s)",
                              *[prefix + domain for domain in DOMAINS])  # fmt: skip

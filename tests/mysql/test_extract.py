@@ -3,16 +3,19 @@ information_schema counts, and the values of each kind as the server states them
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from pyatlan.model.assets import Asset
 
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.run import ExtractRequest, run_extraction
 from sourcesense.lineage import build_lineage
 from sourcesense.source import Source
+from sourcesense.transform.registry import run_transformers
 from tests.mysql.conftest import query
 
 SYSTEM = ("mysql", "sys", "performance_schema", "information_schema")
@@ -207,3 +210,35 @@ def test_view_lineage_from_definitions(run: Path, mysql_sample: str) -> None:
         ("order_summary", "orders", "table"), ("order_summary", "users", "table"),
         ("order_summary", "order_items", "table"), ("top_customers", "order_summary", "view"),
     }  # fmt: skip
+
+
+def test_atlan_and_openlineage(run: Path, mysql_source: Source, mysql_sample: str) -> None:
+    build_lineage(run)
+    done = run_transformers(run, ["atlan", "openlineage"], {"atlan_connection": "default/mysql/1"})
+    assert {name: result["status"] for name, result in done.items()} == {
+        "atlan": "completed", "openlineage": "completed"}  # fmt: skip
+    lines = [json.loads(line) for path in sorted((run / "transformed" / "atlan").rglob("*.json"))
+             for line in path.read_text(encoding="utf-8").splitlines()]  # fmt: skip
+    for entity in lines:  # every line loads into pyatlan's model of its type
+        asset = Asset._convert_to_real_type_(entity)  # type: ignore[no-untyped-call]
+        assert type(asset).__name__ == entity["typeName"]
+        assert entity["attributes"]["connectorName"] == "mysql"
+    by_qn = {e["attributes"]["qualifiedName"]: e["typeName"] for e in lines}
+    orders = f"default/mysql/1/def/{mysql_sample}ecommerce/orders"
+    assert (by_qn["default/mysql/1/def"], by_qn[orders]) == ("Database", "Table")
+    assert by_qn[f"default/mysql/1/def/{mysql_sample}reporting/top_customers"] == "View"
+    assert (
+        by_qn[f"default/mysql/1/def/{mysql_sample}reporting/_procedures_/purge_daily_sales"]
+        == "Procedure"
+    )
+    events = [
+        json.loads(line)
+        for line in (run / "transformed" / "openlineage" / "events.jsonl").read_text().splitlines()
+    ]
+    port = mysql_source.port or 3306
+    assert {e.get("dataset", e.get("job", {})).get("namespace") for e in events} == {
+        f"mysql://{mysql_source.host}:{port}"}  # fmt: skip
+    job = next(e for e in events if e.get("job", {}).get("name") ==
+               f"{mysql_sample}reporting.top_customers")  # fmt: skip
+    assert [i["name"] for i in job["inputs"]] == [f"{mysql_sample}reporting.order_summary"]
+    assert job["job"]["facets"]["sql"]["dialect"] == "mysql"

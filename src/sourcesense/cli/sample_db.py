@@ -21,7 +21,8 @@ def sample_db_load(
     database: Annotated[
         str | None,
         typer.Option(
-            help="Load into this database instead of the DSN's (sample_db if it names none)"
+            help="Load into this database instead of the DSN's (sample_db if it names none); "
+            "on MySQL, a prefix of its three databases' names"
         ),
     ] = None,
     scale: Annotated[float, typer.Option(help="Size multiplier")] = 1.0,

@@ -12,5 +12,5 @@ ENGINE = Engine(
     preflight=preflight,
     plan_run=plan_run,
     extract_part=extract_part,
-    steps=("lineage",),  # quality and the output formats read PostgreSQL runs only, so far
+    steps=("lineage", "formats"),  # the quality step reads PostgreSQL runs only, so far
 )
