@@ -164,3 +164,23 @@ def test_bad_input_gets_clear_errors(mysql_source: Source) -> None:
         preflight(unreachable, Filters(), SETTINGS)
     with pytest.raises(InvalidFilterError, match="--include-table: invalid regular expression"):
         preflight(mysql_source, Filters(include_table="(unclosed"), SETTINGS)
+
+
+def test_a_user_sees_what_it_is_granted(mysql_source: Source, mysql_sample: str) -> None:
+    """MySQL lists in information_schema only what a user holds a privilege on: the rest of
+    the server is out of its run, without an error."""
+    user, password = f"sstest{mysql_sample.removeprefix('sstest')[:-1]}_ro", "Ro-Pass-5e1"
+    ecommerce = f"{mysql_sample}ecommerce"
+    with closing(admin(mysql_source)) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
+        try:
+            cur.execute(f"GRANT SELECT ON `{ecommerce}`.`users` TO '{user}'@'%'")
+            limited = mysql_source.model_copy(update={"user": user}).with_password(password)
+            with connect(limited, SETTINGS) as session:
+                seen = extract(session, Filters())
+        finally:
+            cur.execute(f"DROP USER '{user}'@'%'")
+    assert [(r["schema_name"], r["table_name"]) for r in seen.rows("relations")] == [
+        (ecommerce, "users")]  # fmt: skip
+    grants = {(r["table_name"], r["grantee"], r["privilege_type"]) for r in seen.rows("privileges")}
+    assert grants == {("users", f"'{user}'@'%'", "SELECT")}
