@@ -174,7 +174,7 @@ def plan_postgresql_run(
             databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
             # A workflow's retry of this plan (same run id) reuses what an attempt that died
             # after this point made, unless the run went further.
-            reuse = run_id is not None and not _went_further(data_dir / "runs" / run_id)
+            reuse = run_id is not None and not went_further(data_dir / "runs" / run_id)
             run_dir = create_run_dir(data_dir, run_id or new_run_id(started), reuse)
             manifest = new_manifest(run_dir.name, request, conn, started)
     except psycopg.Error as exc:
@@ -193,7 +193,7 @@ def plan_postgresql_run(
     return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
 
 
-def _went_further(run_dir: Path) -> bool:
+def went_further(run_dir: Path) -> bool:
     path = run_dir / MANIFEST
     return path.exists() and read_json(path).get("status") != EXTRACTING
 
@@ -225,7 +225,7 @@ def extract_postgresql_part(
         part.status = "skipped"
         part.skipped.append({"object": qualified(target.name), "reason": "no CONNECT privilege"})
         return part
-    sink = _PartSink(part_dir(run_dir, target.index))
+    sink = PartSink(part_dir(run_dir, target.index))
 
     def kind_done(kind: str, count: int) -> None:
         if on_kind_done is not None:
@@ -245,7 +245,7 @@ def extract_postgresql_part(
         part.errors.append(f"{target.name}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
-    _record(part, result, sink.unreadable)
+    record_part(part, result, sink.unreadable)
     part.retried = _earlier_attempts(run_dir, target.index)
     return part
 
@@ -301,7 +301,7 @@ def finish_run(run_dir: Path, parts: list[DatabasePart], elapsed: float) -> dict
     return manifest
 
 
-class _PartSink(ParquetSink):
+class PartSink(ParquetSink):
     """A part's files, noting the tables without SELECT as relations pass by."""
 
     def __init__(self, folder: Path) -> None:
@@ -324,7 +324,9 @@ def _unreadable(batch: pa.RecordBatch) -> list[tuple[str, str]]:
     return [(r["schema_name"], r["table_name"]) for r in data if r["readable"] is False]
 
 
-def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[tuple[str, str]]) -> None:
+def record_part(
+    part: DatabasePart, result: DatabaseExtract, unreadable: list[tuple[str, str]]
+) -> None:
     part.status = "failed" if result.errors else "completed"
     part.snapshot, part.counts, part.seconds = result.snapshot, result.counts, result.seconds
     part.warnings, part.errors, part.locked = result.warnings, result.errors, result.locked

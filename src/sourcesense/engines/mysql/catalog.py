@@ -24,9 +24,9 @@ from sourcesense.engines.mysql.connection import Session
 from sourcesense.engines.mysql.views import ViewSources
 from sourcesense.extract.catalog import (
     BatchSink,
+    CountingForeignKeys,
     DatabaseExtract,
     QueryOptions,
-    _CountingForeignKeys,
 )
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
@@ -130,7 +130,7 @@ def extract_catalog(
     """
     result = DatabaseExtract(database=CATALOG)
     views = ViewSources(sink)
-    counting = _CountingForeignKeys(views)
+    counting = CountingForeignKeys(views)
     with session.conn.cursor() as cur:
         cur.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         cur.execute("SELECT DATE_FORMAT(UTC_TIMESTAMP(6), '%Y-%m-%dT%H:%i:%s.%fZ')")

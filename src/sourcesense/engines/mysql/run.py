@@ -25,7 +25,7 @@ from sourcesense.errors import (
     TransientError,
     UnsupportedServerError,
 )
-from sourcesense.extract.filters import Filters, _checked, check_shape
+from sourcesense.extract.filters import Filters, check_shape, checked_patterns
 from sourcesense.extract.names import qualified
 from sourcesense.extract.preflight import PreflightResult
 from sourcesense.extract.run import (
@@ -33,11 +33,11 @@ from sourcesense.extract.run import (
     DatabaseTarget,
     ExtractRequest,
     KindDone,
+    PartSink,
     RunPlan,
-    _PartSink,
-    _record,
-    _went_further,
     part_dir,
+    record_part,
+    went_further,
 )
 from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
 from sourcesense.settings import Settings, get_settings
@@ -59,7 +59,7 @@ def check_server(session: Session) -> None:
 
 def validate_patterns(session: Session, filters: Filters) -> None:
     """Compile every pattern with the server's regex engine (MySQL's ICU, MariaDB's PCRE)."""
-    for option, pattern in _checked(filters):
+    for option, pattern in checked_patterns(filters):
         try:
             session.rows("SELECT '' REGEXP %(p)s", {"p": pattern})
         except pymysql.Error as exc:
@@ -111,7 +111,7 @@ def plan_run(
         params = query_params(request.filters, request.options, session.flavour,
                               only_schema(request))  # fmt: skip
         databases = list(stream_batches(session, "databases", params, cfg.batch_rows))
-        reuse = run_id is not None and not _went_further(data_dir / "runs" / run_id)
+        reuse = run_id is not None and not went_further(data_dir / "runs" / run_id)
         run_dir = create_run_dir(data_dir, run_id or new_run_id(started), reuse)
         facts = ServerFacts(session.flavour, session.user, request.source.database,
                             session.version, session.version_num)  # fmt: skip
@@ -137,7 +137,7 @@ def extract_part(
     """Every kind of the server in one snapshot, into the part folder of 'def'."""
     cfg = settings or get_settings()
     part = DatabasePart(name=target.name, index=target.index)
-    sink = _PartSink(part_dir(run_dir, target.index))
+    sink = PartSink(part_dir(run_dir, target.index))
 
     def kind_done(kind: str, count: int) -> None:
         if on_kind_done is not None:
@@ -157,7 +157,7 @@ def extract_part(
         part.errors.append(f"{qualified(target.name)}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
-    _record(part, result, sink.unreadable)
+    record_part(part, result, sink.unreadable)
     return part
 
 
