@@ -1,5 +1,6 @@
 """`sourcesense sample-db load` and `sourcesense extract` on a mysql:// DSN, end to end through
-the workflow: the steps MySQL runs lack yet are left out with a note, never a crash."""
+the workflow: lineage, quality (statistics and catalog; sampled profiling is left out with a
+note, never a crash), Atlan and OpenLineage."""
 
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ def test_load_and_extract_through_the_workflow(mysql_source: Source, tmp_path: P
         assert loaded.returncode == 0, loaded.stderr
         assert f"created databases {prefix}ecommerce, {prefix}analytics" in loaded.stdout
         done = sourcesense("extract", "--out", str(tmp_path), "--dsn", dsn,
-                           "--include-schema", f"^{prefix}")  # fmt: skip
+                           "--include-schema", f"^{prefix}", "--profile")  # fmt: skip
         assert done.returncode == 0, done.stderr
-        assert "no quality step yet" in done.stderr
+        assert "note: mysql runs have no sampled profiling yet" in done.stderr
         assert "Traceback" not in done.stderr
         run_dir = Path(done.stdout.rsplit("output: ", 1)[1].strip())
         manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -43,7 +44,13 @@ def test_load_and_extract_through_the_workflow(mysql_source: Source, tmp_path: P
         assert manifest["engine"] in ("mysql", "mariadb")
         assert f"server: {'MariaDB' if manifest['engine'] == 'mariadb' else 'MySQL'}" in done.stdout
         assert manifest["steps"]["lineage"]["status"] == "completed"
-        assert "data_quality" not in manifest["steps"]
+        assert manifest["steps"]["data_quality"]["status"] == "completed"
+        profiles = pq.read_table(run_dir / "quality" / "column_profiles.parquet").to_pylist()
+        columns = pq.read_table(run_dir / "raw" / "columns.parquet").num_rows
+        assert len(profiles) == columns
+        email = next(p for p in profiles if (p["table_name"], p["column_name"]) ==
+                     ("users", "email"))  # fmt: skip
+        assert (email["method"], email["pii_class"]) == ("statistics", "email")
         formats = manifest["steps"]["transformation"]["formats"]
         assert {name: entry["status"] for name, entry in formats.items()} == {
             "atlan": "completed", "openlineage": "completed"}  # fmt: skip

@@ -45,6 +45,7 @@ def test_engines_are_entries() -> None:
     assert get_engine("mysql").default_port == 3306
     assert get_engine("postgresql").default_port == 5432
     assert unsupported_steps("postgresql", True, True, ["atlan"]) == []
-    assert unsupported_steps("mysql", True, True, ["atlan"]) == ["quality"]
+    assert unsupported_steps("mysql", True, True, ["atlan"]) == []
+    assert (get_engine("mysql").profiling, get_engine("postgresql").profiling) == (False, True)
     with pytest.raises(ConfigError, match="unknown engine 'oracle'"):
         get_engine("oracle")

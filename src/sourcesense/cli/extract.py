@@ -179,6 +179,7 @@ def extract(
     formats = output_format if output_format is not None else DEFAULT_FORMATS
     formats = [name for name in formats if name != "none"]
     lineage, quality, formats = _engine_steps(source.engine, lineage, quality, formats)
+    profile = _engine_profiling(source.engine, profile)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.recorded(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
@@ -210,6 +211,17 @@ def _engine_steps(
         "quality" in keep and quality,
         formats if "formats" in keep else [],
     )
+
+
+def _engine_profiling(engine: str, profile: bool) -> bool:
+    """--profile where the engine can sample tables; else a note, and statistics only."""
+    from sourcesense.engines import get_engine
+
+    if not profile or get_engine(engine).profiling:
+        return profile
+    err().print(f"note: {engine} runs have no sampled profiling yet: quality from statistics "
+                "and the catalog only", markup=False, highlight=False)  # fmt: skip
+    return False
 
 
 def _refuse_ignored(given: dict[str, Any], temporal_address: str | None) -> None:

@@ -46,6 +46,8 @@ class Engine:
     ]
     # The post-extraction steps (POST_STEPS) that understand this engine's runs.
     steps: tuple[str, ...] = POST_STEPS
+    # Whether the quality step can sample its tables (--profile); else statistics only.
+    profiling: bool = True
 
 
 def get_engine(name: str) -> Engine:

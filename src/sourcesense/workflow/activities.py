@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -119,9 +120,16 @@ class ExtractionActivities:
         settings = inp.extraction.limits.apply(self.settings)
         if await _unsupported(inp, "quality", "data_quality"):
             return
+        engine = get_engine(source.engine)
+        notes = []
+        if options.profile and not engine.profiling:
+            options = dataclasses.replace(options, profile=False)
+            notes.append(f"data_quality: no sampled profiling of {engine.name} sources yet: "
+                         "statistics only")  # fmt: skip
 
         def work(stop: threading.Event) -> list[str]:
-            return assess(run_dir, source, options, settings, inp.extraction.incremental, stop)
+            found = assess(run_dir, source, options, settings, inp.extraction.incremental, stop)
+            return notes + found
 
         await _step("data_quality", run_dir, work)
 

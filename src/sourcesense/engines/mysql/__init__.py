@@ -12,5 +12,5 @@ ENGINE = Engine(
     preflight=preflight,
     plan_run=plan_run,
     extract_part=extract_part,
-    steps=("lineage", "formats"),  # the quality step reads PostgreSQL runs only, so far
+    profiling=False,  # quality from the catalog and statistics; no sampled profiling yet
 )
