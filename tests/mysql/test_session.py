@@ -13,6 +13,7 @@ import pytest
 
 from sourcesense.engines.mysql.catalog import extract_catalog, query_params
 from sourcesense.engines.mysql.connection import Session, connect
+from sourcesense.engines.mysql.run import only_schema
 from sourcesense.errors import (
     AuthenticationError,
     ConnectionFailedError,
@@ -22,6 +23,7 @@ from sourcesense.errors import (
 from sourcesense.extract.catalog import QueryOptions
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import preflight
+from sourcesense.extract.run import ExtractRequest
 from sourcesense.settings import Settings
 from sourcesense.source import Source
 from tests.mysql.conftest import admin, query
@@ -184,3 +186,17 @@ def test_a_user_sees_what_it_is_granted(mysql_source: Source, mysql_sample: str)
         (ecommerce, "users")]  # fmt: skip
     grants = {(r["table_name"], r["grantee"], r["privilege_type"]) for r in seen.rows("privileges")}
     assert grants == {("users", f"'{user}'@'%'", "SELECT")}
+
+
+def test_a_dsn_database_is_the_one_read(mysql_source: Source, mysql_sample: str) -> None:
+    reporting = f"{mysql_sample}reporting"
+    request = ExtractRequest(mysql_source.with_database(reporting))
+    assert only_schema(request) == reporting
+    assert only_schema(ExtractRequest(request.source, all_databases=True)) is None
+    with connect(request.source, SETTINGS) as session:
+        sink = Collect()
+        params = query_params(request.filters, QueryOptions(), session.flavour, reporting)
+        extract_catalog(session, params, sink, 1000)
+    assert [row["schema_name"] for row in sink.rows("schemas")] == [reporting]
+    assert {row["table_name"] for row in sink.rows("relations")} == {
+        "daily_sales", "order_summary", "top_customers"}  # fmt: skip

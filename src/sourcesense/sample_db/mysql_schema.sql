@@ -1,4 +1,4 @@
--- sample_db for MySQL 8 / MariaDB 10.5+: the three domains as three databases. {p} is the
+-- sample_db for MySQL 8.0.16+ / MariaDB 10.6+: the three domains as three databases. {p} is the
 -- database name prefix (validated: letters, digits and _ only). Statements end with ';' at the
 -- end of a line, or with the DELIMITER in force (bodies of triggers and procedures).
 

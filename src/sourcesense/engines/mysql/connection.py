@@ -60,7 +60,8 @@ def session_settings(flavour: str, cfg: Settings) -> str:
     statement = (
         f"max_statement_time = {cfg.statement_timeout_ms / 1000:.3f}"
         if flavour == "mariadb"
-        else f"max_execution_time = {cfg.statement_timeout_ms}"
+        # MySQL caches table statistics in information_schema for a day by default.
+        else f"max_execution_time = {cfg.statement_timeout_ms}, information_schema_stats_expiry = 0"
     )
     return (
         f"SET SESSION {statement}, lock_wait_timeout = {lock_s}, "

@@ -45,13 +45,15 @@ from sourcesense.source import Source
 from sourcesense.store.manifest import ServerFacts, base_manifest
 from sourcesense.store.rundir import MANIFEST, ParquetSink, create_run_dir, new_run_id, write_json
 
-MIN_MYSQL, MIN_MARIADB = 80000, 100500  # CTEs, CHECK_CONSTRAINTS, STATISTICS visibility
+# MySQL 8.0.16: CHECK_CONSTRAINTS, TABLE_CONSTRAINTS.ENFORCED; MariaDB 10.6: STATISTICS.IGNORED
+# (and SCHEMATA.SCHEMA_COMMENT, JSON functions, CTEs before it).
+MIN_MYSQL, MIN_MARIADB = 80016, 100600
 
 
 def check_server(session: Session) -> None:
     least = MIN_MARIADB if session.flavour == "mariadb" else MIN_MYSQL
     if session.version_num < least:
-        name = "MariaDB 10.5" if session.flavour == "mariadb" else "MySQL 8.0"
+        name = "MariaDB 10.6" if session.flavour == "mariadb" else "MySQL 8.0.16"
         raise UnsupportedServerError(
             f"{session.version} is not supported: SourceSense needs {name} or newer"
         )
