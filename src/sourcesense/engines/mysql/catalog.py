@@ -8,6 +8,7 @@ the views' definitions (views.py), table level.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -150,7 +151,8 @@ def extract_catalog(
                 if kind == "constraints":
                     on_kind_done("foreign_keys", counting.foreign_keys)
     finally:
-        session.conn.rollback()  # read only: nothing to keep
+        with contextlib.suppress(pymysql.Error):  # a lost connection ends it anyway
+            session.conn.rollback()  # read only: nothing to keep
     return result
 
 

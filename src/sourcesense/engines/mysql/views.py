@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -30,15 +31,22 @@ def read_relations(definition: str, schema: str) -> list[tuple[str, str]]:
 
 class ViewSources:
     """Passes batches on, keeping each relation's kind and each view's definition, to write
-    view_dependencies once the relations are read."""
+    view_dependencies once the relations are read; and keeping only the columns of those
+    relations (information_schema.COLUMNS also lists MariaDB sequences', which are no
+    relations of the run: filtering them in SQL would take a join, quadratic there)."""
 
     def __init__(self, sink: BatchSink) -> None:
         self.sink = sink
         self.kinds: dict[tuple[str, str], str] = {}
         self.views: list[tuple[str, str, str | None]] = []
+        self.relations_read = False
+        self.known: pa.Array | None = None  # "schema\0table" of every relation
 
     def write(self, kind: str, batch: pa.RecordBatch) -> None:
+        if kind == "columns" and self.relations_read:
+            batch = self._of_relations(batch)
         if kind == "relations":
+            self.relations_read = True
             rows = batch.select(["schema_name", "table_name", "kind", "definition"]).to_pylist()
             for row in rows:
                 self.kinds[(row["schema_name"], row["table_name"])] = row["kind"]
@@ -50,7 +58,16 @@ class ViewSources:
         if kind == "relations":
             self.kinds.clear()
             self.views.clear()
+            self.relations_read, self.known = False, None
         self.sink.discard(kind)
+
+    def _of_relations(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        keys = pc.binary_join_element_wise(
+            batch.column("schema_name"), batch.column("table_name"), "\x00"
+        )
+        if self.known is None:
+            self.known = pa.array([f"{schema}\x00{table}" for schema, table in self.kinds])
+        return batch.filter(pc.is_in(keys, value_set=self.known))
 
     def dependencies(self, catalog: str) -> tuple[pa.RecordBatch | None, list[str]]:
         """view_dependencies of the views seen, and a warning per view that did not parse."""

@@ -33,8 +33,16 @@ SELECT 'def' AS catalog_name,
        NULL AS readable,
        t.ENGINE AS storage_engine
 FROM information_schema.TABLES t
-LEFT JOIN information_schema.VIEWS v
-  ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME
+-- information_schema tables are joined as grouped derived tables: materialized once (with a
+-- key on the join columns), where a plain join is evaluated row by row on MariaDB.
+LEFT JOIN (
+  SELECT TABLE_SCHEMA, TABLE_NAME, MAX(DEFINER) AS DEFINER,
+         MAX(VIEW_DEFINITION) AS VIEW_DEFINITION, MAX(SECURITY_TYPE) AS SECURITY_TYPE,
+         MAX(CHECK_OPTION) AS CHECK_OPTION
+  FROM information_schema.VIEWS
+  WHERE /*schema_filter TABLE_SCHEMA*/
+  GROUP BY TABLE_SCHEMA, TABLE_NAME
+) v ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME
 LEFT JOIN (
   SELECT TABLE_SCHEMA, TABLE_NAME, COUNT(*) AS columns
   FROM information_schema.COLUMNS
