@@ -40,7 +40,7 @@ class ViewSources:
         self.kinds: dict[tuple[str, str], str] = {}
         self.views: list[tuple[str, str, str | None]] = []
         self.relations_read = False
-        self.known: pa.Array | None = None  # "schema\0table" of every relation
+        self.known: Any = None  # "schema\0table" of every relation
 
     def write(self, kind: str, batch: pa.RecordBatch) -> None:
         if kind == "columns" and self.relations_read:
@@ -62,9 +62,8 @@ class ViewSources:
         self.sink.discard(kind)
 
     def _of_relations(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        keys = pc.binary_join_element_wise(
-            batch.column("schema_name"), batch.column("table_name"), "\x00"
-        )
+        schemas: Any = batch.column("schema_name")  # the stubs type no join of columns
+        keys = pc.binary_join_element_wise(schemas, batch.column("table_name"), "\x00")
         if self.known is None:
             self.known = pa.array([f"{schema}\x00{table}" for schema, table in self.kinds])
         return batch.filter(pc.is_in(keys, value_set=self.known))
