@@ -85,6 +85,10 @@ _STAGE_SUBJECT: dict[str, tuple[str | None, str]] = {
 }
 
 
+# How the summary names a server by its manifest's `engine` (absent before engines: PostgreSQL).
+_ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+
+
 def stage_count(stage: str, counts: dict[str, int]) -> str:
     """A stage's figure for the live table: "12 relations"; empty for stages counting none."""
     if stage not in _STAGE_SUBJECT or not counts:
@@ -109,8 +113,9 @@ def print_summary(console: Console, run_dir: Path, manifest: dict[str, Any]) -> 
             for sub, sub_count in relation_breakdown(run_dir).items():
                 table.add_row(f"  {_RELATION_LABELS.get(sub, sub)}", f"{sub_count:,}")
     console.print(table)
+    engine = _ENGINE_NAMES.get(manifest.get("engine", ""), "PostgreSQL")
     console.print(
-        f"status: {manifest['status']}   server: PostgreSQL {manifest['server_version']}   "
+        f"status: {manifest['status']}   server: {engine} {manifest['server_version']}   "
         f"elapsed: {manifest['elapsed_seconds']:.2f} s (whole run)"
     )
     times = step_times(manifest)

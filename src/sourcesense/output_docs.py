@@ -44,6 +44,11 @@ def output_markdown() -> str:
         "when it is lower-case letters, digits and underscores (not starting with a digit),",
         'otherwise in double quotes with inner quotes doubled (`shop."a.b"."x""y"`); reserved',
         "words stay bare. `sourcesense.extract.names.split_qualified` parses them back.",
+        "",
+        "**MySQL and MariaDB** runs have the same files: `catalog_name` is the server's catalog",
+        "`def` and `schema_name` a MySQL database; oids, owners of tables and the PostgreSQL-only",
+        "fields are null; sequences, policies, types, extensions, view_dependencies and",
+        "column_stats are empty. Their mappings are in docs/ARCHITECTURE.md (Engines).",
     ]
     for path, schema in output_files().items():
         lines += ["", f"## {path}", "", "| field | type | description |", "|---|---|---|"]

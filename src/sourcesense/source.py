@@ -37,10 +37,12 @@ class PasswordRequiredError(AuthenticationError):
 
 
 class Source(BaseModel):
-    """A PostgreSQL server to extract from. `database` is the one to connect to first."""
+    """A server to extract from. `database` is the one to connect to first; `engine` names the
+    entry in sourcesense.engines that reads it (chosen by the DSN's scheme)."""
 
     model_config = ConfigDict(frozen=True)
 
+    engine: str = "postgresql"
     host: str | None = None
     port: int | None = None
     user: str | None = None
@@ -81,11 +83,12 @@ class Source(BaseModel):
         port = f":{self.port}" if self.port else ""
         database = quote(self.database or "", safe="")
         query = f"?sslmode={self.sslmode}" if self.sslmode else ""
-        return f"postgresql://{user}{host}{port}/{database}{query}"
+        return f"{self.engine}://{user}{host}{port}/{database}{query}"
 
     def describe(self) -> str:
         """host:port for messages."""
-        return f"{self.host or 'localhost'}:{self.port or 5432}"
+        default = 3306 if self.engine == "mysql" else 5432
+        return f"{self.host or 'localhost'}:{self.port or default}"
 
 
 # A path below a file that is not a directory: it can never exist (stat fails with ENOTDIR,
@@ -140,9 +143,16 @@ def parse_dsn(dsn: str) -> Source:
     text = dsn.strip()
     if not text:
         raise ConfigError("empty DSN: expected postgresql://user@host:port/database")
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme in ("mysql", "mariadb"):
+        from sourcesense.engines.mysql.dsn import parse_mysql_dsn  # noqa: PLC0415
+
+        return parse_mysql_dsn(text)
     if "://" in text and not re.match(r"^postgres(ql)?://", text):
         scheme = text.split("://", 1)[0][:20]
-        raise ConfigError(f"malformed DSN: scheme '{scheme}' is not postgresql://")
+        raise ConfigError(
+            f"malformed DSN: scheme '{scheme}' is not postgresql://, mysql:// or mariadb://"
+        )
     try:
         params = pg_conninfo.conninfo_to_dict(text)
     except psycopg.ProgrammingError as exc:

@@ -120,7 +120,7 @@ def test_database_without_connect_privilege(
     ("dsn", "text"),
     [
         ("postgresql://u:Secret-55@h:notaport/db", "malformed DSN"),
-        ("mysql://root@localhost/db", "scheme 'mysql' is not postgresql://"),
+        ("oracle://root@localhost/db", "scheme 'oracle' is not postgresql://"),
         ("host=h sslmode=maybe", "sslmode must be one of"),
     ],
 )

@@ -38,7 +38,7 @@ def test_conninfo_round_trips_odd_values() -> None:
     ("dsn", "fragment"),
     [
         ("", "empty DSN"),
-        ("mysql://root@localhost/db", "scheme 'mysql' is not postgresql://"),
+        ("oracle://root@localhost/db", "scheme 'oracle' is not postgresql://"),
         ("postgresql://u@h:notaport/db", "malformed DSN"),
         ("postgresql://u@h:70000/db", "port '70000' is not a number 1-65535"),
         ("host=h port=5432 sslmode=sometimes", "sslmode must be one of"),

@@ -178,6 +178,8 @@ def extract(
     settings = settings_for(out_dir, temporal_address, temporal_namespace, temporal_tls)
     formats = output_format if output_format is not None else DEFAULT_FORMATS
     formats = [name for name in formats if name != "none"]
+    lineage, quality, formats = _engine_steps(source.engine, lineage, quality, formats)
+    profile = _engine_profiling(source.engine, profile)
     inp = ExtractionInput(
         SourceSpec.of(source), str(settings.data_dir), new_run_id(), filters.recorded(),
         all_databases, exact_sizes=not estimate_sizes, include_mcv=most_common_values,
@@ -188,6 +190,38 @@ def extract(
     )  # fmt: skip
     run_dir = run_with_prompt(inp, settings, progress, temporal_ui, unfinished)
     report(run_dir)
+
+
+def _engine_steps(
+    engine: str, lineage: bool, quality: bool, formats: list[str]
+) -> tuple[bool, bool, list[str]]:
+    """The steps to run: those the engine cannot run yet are left out, with a note."""
+    from sourcesense.engines import unsupported_steps
+
+    missing = unsupported_steps(engine, lineage, quality, formats)
+    if not missing:
+        return lineage, quality, formats
+    err().print(
+        f"note: {engine} runs have no {', '.join(missing)} step yet: extracting the raw "
+        "catalog only (raw/*.parquet)", markup=False, highlight=False,
+    )  # fmt: skip
+    keep = [step for step in ("lineage", "quality", "formats") if step not in missing]
+    return (
+        "lineage" in keep and lineage,
+        "quality" in keep and quality,
+        formats if "formats" in keep else [],
+    )
+
+
+def _engine_profiling(engine: str, profile: bool) -> bool:
+    """--profile where the engine can sample tables; else a note, and statistics only."""
+    from sourcesense.engines import get_engine
+
+    if not profile or get_engine(engine).profiling:
+        return profile
+    err().print(f"note: {engine} runs have no sampled profiling yet: quality from statistics "
+                "and the catalog only", markup=False, highlight=False)  # fmt: skip
+    return False
 
 
 def _refuse_ignored(given: dict[str, Any], temporal_address: str | None) -> None:

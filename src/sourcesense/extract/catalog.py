@@ -135,7 +135,7 @@ def extract_database(
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     result = DatabaseExtract(database=conn.info.dbname)
-    sink = _CountingForeignKeys(sink)
+    sink = CountingForeignKeys(sink)
     with conn.transaction():
         snapshot = conn.execute("SELECT pg_catalog.txid_current_snapshot()::text").fetchone()
         result.snapshot = str(snapshot[0]) if snapshot else ""
@@ -157,7 +157,7 @@ def extract_database(
     return result
 
 
-class _CountingForeignKeys:
+class CountingForeignKeys:
     """Passes batches on, counting the foreign keys among the constraints: what the
     progress's "foreign keys" stage counts."""
 

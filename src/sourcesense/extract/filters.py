@@ -115,7 +115,7 @@ def parse_scope(values: list[str]) -> tuple[ScopeEntry, ...]:
     return tuple(entries)
 
 
-def _checked(filters: Filters) -> Iterator[tuple[str, str]]:
+def checked_patterns(filters: Filters) -> Iterator[tuple[str, str]]:
     """(option, pattern) of every regular expression in `filters`."""
     for name, pattern in filters.patterns().items():
         yield "--" + name.replace("_", "-"), pattern
@@ -126,7 +126,7 @@ def _checked(filters: Filters) -> Iterator[tuple[str, str]]:
 
 def check_shape(filters: Filters) -> None:
     """Reject what no server needs to see: over-long patterns and names, and NUL bytes."""
-    for option, pattern in _checked(filters):
+    for option, pattern in checked_patterns(filters):
         if len(pattern) > MAX_PATTERN_LENGTH:
             raise InvalidFilterError(f"{option}: pattern longer than {MAX_PATTERN_LENGTH} chars")
         if "\x00" in pattern:
@@ -151,7 +151,7 @@ def validate_on_server(conn: psycopg.Connection[Any], filters: Filters) -> None:
     Runs on an autocommit connection before the snapshot starts, one statement per pattern.
     """
     check_shape(filters)
-    for option, pattern in _checked(filters):
+    for option, pattern in checked_patterns(filters):
         try:
             conn.execute("SELECT '' ~ %s", (pattern,))
         except psycopg.errors.InvalidRegularExpression as exc:

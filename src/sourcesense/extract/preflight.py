@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 
+from sourcesense.engines import get_engine
 from sourcesense.errors import UnsupportedServerError
 from sourcesense.extract.catalog import QueryOptions, query_params, query_text
 from sourcesense.extract.filters import Filters, check_shape, validate_on_server
@@ -50,7 +51,15 @@ class PreflightResult:
 def preflight(
     source: Source, filters: Filters, settings: Settings | None = None
 ) -> PreflightResult:
-    """Raise the SourceSenseError that explains why extraction cannot start, or report facts."""
+    """Raise the SourceSenseError that explains why extraction cannot start, or report facts
+    (by the source's engine)."""
+    return get_engine(source.engine).preflight(source, filters, settings)
+
+
+def preflight_postgresql(
+    source: Source, filters: Filters, settings: Settings | None = None
+) -> PreflightResult:
+    """preflight of PostgreSQL."""
     check_shape(filters)
     with connect(source, settings=settings or get_settings()) as conn:
         check_server_version(conn)

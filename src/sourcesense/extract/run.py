@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 
+from sourcesense.engines import get_engine
 from sourcesense.errors import (
     ExtractionError,
     SourceSenseError,
@@ -147,7 +148,18 @@ def plan_run(
     run_id: str | None = None,
     settings: Settings | None = None,
 ) -> RunPlan:
-    """Check the source and the filters, list the databases in scope, create the run dir."""
+    """Check the source and the filters, list the databases in scope, create the run dir:
+    done by the source's engine (sourcesense.engines)."""
+    return get_engine(request.source.engine).plan_run(request, data_dir, run_id, settings)
+
+
+def plan_postgresql_run(
+    request: ExtractRequest,
+    data_dir: Path,
+    run_id: str | None = None,
+    settings: Settings | None = None,
+) -> RunPlan:
+    """plan_run of PostgreSQL."""
     cfg = settings or get_settings()
     check_shape(request.filters)
     started = datetime.now(UTC)
@@ -162,7 +174,7 @@ def plan_run(
             databases = list(stream_batches(conn, "databases", params, cfg.batch_rows))
             # A workflow's retry of this plan (same run id) reuses what an attempt that died
             # after this point made, unless the run went further.
-            reuse = run_id is not None and not _went_further(data_dir / "runs" / run_id)
+            reuse = run_id is not None and not went_further(data_dir / "runs" / run_id)
             run_dir = create_run_dir(data_dir, run_id or new_run_id(started), reuse)
             manifest = new_manifest(run_dir.name, request, conn, started)
     except psycopg.Error as exc:
@@ -181,7 +193,7 @@ def plan_run(
     return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
 
 
-def _went_further(run_dir: Path) -> bool:
+def went_further(run_dir: Path) -> bool:
     path = run_dir / MANIFEST
     return path.exists() and read_json(path).get("status") != EXTRACTING
 
@@ -193,14 +205,27 @@ def extract_part(
     on_kind_done: KindDone | None = None,
     settings: Settings | None = None,
 ) -> DatabasePart:
-    """Extract one database into its part folder. Re-running replaces the part whole."""
+    """Extract one database into its part folder, by the source's engine. Re-running replaces
+    the part whole."""
+    engine = get_engine(request.source.engine)
+    return engine.extract_part(request, run_dir, target, on_kind_done, settings)
+
+
+def extract_postgresql_part(
+    request: ExtractRequest,
+    run_dir: Path,
+    target: DatabaseTarget,
+    on_kind_done: KindDone | None = None,
+    settings: Settings | None = None,
+) -> DatabasePart:
+    """extract_part of PostgreSQL."""
     cfg = settings or get_settings()
     part = DatabasePart(name=target.name, index=target.index)
     if not target.can_connect:
         part.status = "skipped"
         part.skipped.append({"object": qualified(target.name), "reason": "no CONNECT privilege"})
         return part
-    sink = _PartSink(part_dir(run_dir, target.index))
+    sink = PartSink(part_dir(run_dir, target.index))
 
     def kind_done(kind: str, count: int) -> None:
         if on_kind_done is not None:
@@ -220,7 +245,7 @@ def extract_part(
         part.errors.append(f"{target.name}: {failure.message}")
         return part
     sink.close(list(DATABASE_KINDS))
-    _record(part, result, sink.unreadable)
+    record_part(part, result, sink.unreadable)
     part.retried = _earlier_attempts(run_dir, target.index)
     return part
 
@@ -276,7 +301,7 @@ def finish_run(run_dir: Path, parts: list[DatabasePart], elapsed: float) -> dict
     return manifest
 
 
-class _PartSink(ParquetSink):
+class PartSink(ParquetSink):
     """A part's files, noting the tables without SELECT as relations pass by."""
 
     def __init__(self, folder: Path) -> None:
@@ -299,7 +324,9 @@ def _unreadable(batch: pa.RecordBatch) -> list[tuple[str, str]]:
     return [(r["schema_name"], r["table_name"]) for r in data if r["readable"] is False]
 
 
-def _record(part: DatabasePart, result: DatabaseExtract, unreadable: list[tuple[str, str]]) -> None:
+def record_part(
+    part: DatabasePart, result: DatabaseExtract, unreadable: list[tuple[str, str]]
+) -> None:
     part.status = "failed" if result.errors else "completed"
     part.snapshot, part.counts, part.seconds = result.snapshot, result.counts, result.seconds
     part.warnings, part.errors, part.locked = result.warnings, result.errors, result.locked

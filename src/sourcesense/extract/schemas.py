@@ -41,6 +41,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("size_bytes", I64, "pg_database_size; null without CONNECT privilege"),
             ("can_connect", BOOL, "whether the role has CONNECT privilege"),
             ("comment", STR, "COMMENT ON DATABASE"),
+            ("engine", STR, "postgresql | mysql | mariadb: the server's engine (by its version)"),
         ]
     ),
     "schemas": _schema(
@@ -110,6 +111,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "FORCE ROW LEVEL SECURITY: policies apply to the owner too (relforcerowsecurity)",
             ),
             ("readable", BOOL, "the extracting role has SELECT on it"),
+            ("storage_engine", STR, "MySQL/MariaDB table engine, e.g. InnoDB; null elsewhere"),
         ]
     ),
     "columns": _schema(
@@ -128,7 +130,11 @@ SCHEMAS: dict[str, pa.Schema] = {
             ),
             ("is_nullable", BOOL, "neither the column nor its domain is NOT NULL"),
             ("column_default", STR, "DEFAULT expression; null if locked"),
-            ("identity", STR, "always | by_default for identity columns"),
+            (
+                "identity",
+                STR,
+                "always | by_default for identity columns; auto_increment (MySQL/MariaDB)",
+            ),
             ("generated", STR, "stored | virtual for generated columns"),
             ("generation_expression", STR, "GENERATED ALWAYS AS expression; null if locked"),
             ("collation", STR, "collation when not the type's default"),
@@ -146,6 +152,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "(numeric(3,-2) gives -2)",
             ),
             ("comment", STR, "COMMENT ON COLUMN"),
+            ("character_set", STR, "MySQL/MariaDB character set of a text column; null elsewhere"),
         ]
     ),
     "constraints": _schema(
@@ -224,6 +231,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("definition", STR, "CREATE INDEX statement (optional); null if locked"),
             ("scans", I64, "index scans since statistics were reset (pg_stat idx_scan)"),
             ("comment", STR, "COMMENT ON INDEX"),
+            (
+                "prefix_lengths",
+                pa.list_(I32),
+                "MySQL/MariaDB: per key column, its prefix length (null: the whole column); "
+                "null elsewhere",
+            ),
+            (
+                "is_visible",
+                BOOL,
+                "MySQL/MariaDB: false for an INVISIBLE (MySQL) or IGNORED (MariaDB) index; null "
+                "elsewhere",
+            ),
         ]
     ),
     "sequences": _schema(
@@ -261,7 +280,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             *_CTX,
             ("routine_name", STR, "function or procedure name"),
             ("oid", I64, "pg_proc oid"),
-            ("kind", STR, "function | procedure | aggregate | window"),
+            ("kind", STR, "function | procedure | aggregate | window; event (MySQL/MariaDB)"),
             ("owner", STR, "owning role"),
             ("language", STR, "sql | plpgsql | c | internal | ..."),
             ("arguments", STR, "argument list with names, modes and defaults"),
@@ -278,6 +297,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                 "functions, and for a SQL-standard body while a relation it reads is locked",
             ),
             ("comment", STR, "COMMENT ON FUNCTION/PROCEDURE"),
+            ("schedule", STR, "MySQL/MariaDB events (kind event): AT ... or EVERY ...; null else"),
         ]
     ),
     "triggers": _schema(

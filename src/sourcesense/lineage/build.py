@@ -14,8 +14,11 @@ from sourcesense.lineage.edges import EDGES_FILE, Edge, write_edges
 from sourcesense.lineage.foreign_keys import foreign_key_edges
 from sourcesense.lineage.views import RelationKey, view_edges
 from sourcesense.store.readers import read_rows
+from sourcesense.store.rundir import MANIFEST, read_json
 
 _VIEW_KINDS = {"view", "materialized_view"}
+# sqlglot's dialect of the view definitions, by the manifest's engine (none: PostgreSQL).
+_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 # Bumped when the edges of the same raw files change (2: indirect edges), so an earlier run's
 # edges are not copied.
 EDGES_VERSION = 2
@@ -48,7 +51,10 @@ def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
         for kind in ("relations", "view_dependencies", "constraints")
     }
     columns = _read_raw(run_dir, "columns", warnings, _needed_columns(raw, changed))
-    edges, unclean = _all_view_edges(raw["relations"], columns, raw["view_dependencies"], warnings)
+    dialect = _dialect(run_dir)
+    edges, unclean = _all_view_edges(
+        raw["relations"], columns, raw["view_dependencies"], warnings, dialect
+    )
     for fk in raw["constraints"]:
         found, fk_warnings = foreign_key_edges([fk])
         edges += found
@@ -60,6 +66,12 @@ def build_lineage(run_dir: Path, incremental: bool = True) -> list[str]:
     write_edges(run_dir, edges)
     commit(run_dir, reuse, {str(EDGES_FILE): run_dir / EDGES_FILE}, unclean)
     return warnings
+
+
+def _dialect(run_dir: Path) -> str:
+    manifest = run_dir / MANIFEST
+    engine = read_json(manifest).get("engine", "") if manifest.exists() else ""
+    return _DIALECTS.get(engine, "postgres")
 
 
 def _needed_columns(raw: dict[str, list[dict[str, Any]]], changed: set[str] | None) -> set[str]:
@@ -90,6 +102,7 @@ def _all_view_edges(
     columns: list[dict[str, Any]],
     dependencies: list[dict[str, Any]],
     warnings: list[str],
+    dialect: str = "postgres",
 ) -> tuple[list[Edge], set[str]]:
     """Edges of every view among `relations`, and the keys of those that gave a warning."""
     definitions: dict[RelationKey, str | None] = {
@@ -109,6 +122,7 @@ def _all_view_edges(
             columns_by_relation.get(view, []),
             sources_by_view.get(view, {}),
             columns_by_relation,
+            dialect,
         )
         edges += found
         warnings += view_warnings

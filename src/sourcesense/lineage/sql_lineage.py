@@ -55,11 +55,15 @@ def column_lineage(
 
 
 def query_lineage(
-    sql: str, schema_columns: SchemaColumns, default_schema: str = "public"
+    sql: str,
+    schema_columns: SchemaColumns,
+    default_schema: str = "public",
+    dialect: str = "postgres",
 ) -> tuple[list[tuple[str, set[SourceColumn]]], set[IndirectColumn]]:
     """output_lineage, and the columns read in joins, filters, group-by, sort and windows
-    anywhere in the query (traced to the relations in FROM like output columns are)."""
-    query = qualified_query(sql, schema_columns, default_schema)
+    anywhere in the query (traced to the relations in FROM like output columns are).
+    `dialect`: sqlglot's name of the SQL (postgres, mysql)."""
+    query = qualified_query(sql, schema_columns, default_schema, dialect)
     root = build_scope(query)
     if root is None:
         raise ValueError("not a query")
@@ -89,12 +93,14 @@ def output_lineage(
     return query_lineage(sql, schema_columns, default_schema)[0]
 
 
-def qualified_query(sql: str, schema_columns: SchemaColumns, default_schema: str) -> exp.Query:
+def qualified_query(
+    sql: str, schema_columns: SchemaColumns, default_schema: str, dialect: str = "postgres"
+) -> exp.Query:
     """The query with every table schema-qualified, stars expanded, every column bound."""
-    statements = [s for s in sqlglot.parse(sql, dialect="postgres") if s is not None]
+    statements = [s for s in sqlglot.parse(sql, dialect=dialect) if s is not None]
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise ValueError("expected exactly one SELECT statement")
-    query = normalize_identifiers(statements[0], dialect="postgres")
+    query = normalize_identifiers(statements[0], dialect=dialect)
     _qualify_unique_tables(query, schema_columns)
     # normalize=False: catalog names are exact (case and spaces kept), the way PostgreSQL
     # compares them once the query's unquoted identifiers have been folded to lower case.
@@ -105,12 +111,12 @@ def qualified_query(sql: str, schema_columns: SchemaColumns, default_schema: str
             }
             for schema_name, tables in schema_columns.items()
         },
-        dialect="postgres",
+        dialect=dialect,
         normalize=False,
     )
     qualified = qualify(
         query,
-        dialect="postgres",
+        dialect=dialect,
         db=default_schema,
         schema=schema,
         identify=False,

@@ -31,16 +31,20 @@ def view_edges(
     view_columns: Sequence[str],
     sources: ViewSources,
     columns_by_relation: Mapping[RelationKey, Sequence[str]],
+    dialect: str = "postgres",
 ) -> tuple[list[Edge], list[str]]:
     """Table edges from every source relation to the view; column and indirect edges (columns
-    read by joins, filters, group-by, sort, windows) where parseable."""
+    read by joins, filters, group-by, sort, windows) where parseable. `dialect`: sqlglot's
+    name of the definitions' SQL."""
     catalog, schema, name = view
     edges = [
         edge("view", catalog, (source_schema, source_table, None), (schema, name, None))
         for source_schema, source_table in sorted(sources)
     ]
     label = f"{catalog}.{schema}.{name}"
-    parsed, reason = _parsed_lineage(view, definition, view_columns, sources, columns_by_relation)
+    parsed, reason = _parsed_lineage(
+        view, definition, view_columns, sources, columns_by_relation, dialect
+    )
     if parsed is None:
         return edges, [f"{label}: column lineage unavailable ({reason})"]
     lineage, indirect = parsed
@@ -95,6 +99,7 @@ def _parsed_lineage(
     view_columns: Sequence[str],
     sources: ViewSources,
     columns_by_relation: Mapping[RelationKey, Sequence[str]],
+    dialect: str = "postgres",
 ) -> tuple[tuple[list[set[SourceColumn]], set[IndirectColumn]] | None, str]:
     """Sources of each view column in order and the indirectly read columns, or None and why
     not."""
@@ -102,7 +107,9 @@ def _parsed_lineage(
         return None, "no definition"
     try:
         schema_columns = _schema_columns(view[0], sources, columns_by_relation)
-        outputs, indirect = query_lineage(definition, schema_columns)
+        # MySQL resolves an unqualified name in the view's own database.
+        default = view[1] if dialect == "mysql" else "public"
+        outputs, indirect = query_lineage(definition, schema_columns, default, dialect)
     except (SqlglotError, ValueError, RecursionError) as exc:
         return None, _short_reason(exc)
     if len(outputs) != len(view_columns):

@@ -8,7 +8,7 @@ workflow ends: `completed`, `completed_with_warnings`, `failed` or `cancelled`.
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +30,36 @@ STATUSES = (EXTRACTING, PROCESSING, *SUCCEEDED, FAILED, CANCELLED)
 def new_manifest(
     run_id: str, request: ExtractRequest, conn: psycopg.Connection[Any], started: datetime
 ) -> dict[str, Any]:
+    """The manifest of a PostgreSQL run as planned."""
+    info = conn.info
+    version = info.parameter_status("server_version")
+    return base_manifest(
+        run_id, request, started, ServerFacts("postgresql", info.user, info.dbname, version,
+                                              info.server_version),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a manifest records of the server, whatever its engine."""
+
+    engine: str  # postgresql | mysql | mariadb
+    user: str | None
+    database: str | None
+    server_version: str | None
+    server_version_num: int
+
+
+def base_manifest(
+    run_id: str, request: ExtractRequest, started: datetime, facts: ServerFacts
+) -> dict[str, Any]:
+    """The manifest of a run as planned, before any database is read."""
     src = request.source
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "status": EXTRACTING,
+        "engine": facts.engine,
         "started_at": started.isoformat(),
         "finished_at": None,
         "elapsed_seconds": None,
@@ -43,11 +68,11 @@ def new_manifest(
             "url": src.redacted_url(),
             "host": src.host,
             "port": src.port,
-            "user": conn.info.user,
-            "database": conn.info.dbname,
+            "user": facts.user,
+            "database": facts.database,
         },
-        "server_version": conn.info.parameter_status("server_version"),
-        "server_version_num": conn.info.server_version,
+        "server_version": facts.server_version,
+        "server_version_num": facts.server_version_num,
         "all_databases": request.all_databases,
         "filters": request.filters.recorded(),
         "options": asdict(request.options),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from sourcesense.engines import get_engine
 from sourcesense.errors import SourceSenseError, check_stop
 from sourcesense.extract.filters import Filters
 from sourcesense.extract.preflight import PreflightResult, preflight
@@ -27,6 +29,7 @@ from sourcesense.quality import QualityOptions, assess
 from sourcesense.settings import Settings
 from sourcesense.store.manifest import close_run, record_step
 from sourcesense.store.retention import prune_after_run
+from sourcesense.store.rundir import MANIFEST, read_json
 from sourcesense.tokens import webhook_secret
 from sourcesense.transform.registry import run_transformers
 from sourcesense.workflow.inputs import (
@@ -59,7 +62,7 @@ class ExtractionActivities:
         activity.logger.info("preflight of %s", source.redacted_url())
         settings = inp.limits.apply(self.settings)
         result = await _in_thread(preflight, source, Filters.of(inp.filters), settings)
-        activity.logger.info("PostgreSQL %s, user %s", result.server_version, result.user)
+        activity.logger.info("%s %s, user %s", source.engine, result.server_version, result.user)
         return result
 
     @activity.defn(name="plan_run")
@@ -101,6 +104,8 @@ class ExtractionActivities:
     @activity.defn(name="build_lineage")
     async def build_lineage(self, inp: StepInput) -> None:
         run_dir = Path(inp.run_dir)
+        if await _unsupported(inp, "lineage", "lineage"):
+            return
         await _step("lineage", run_dir,
                     lambda _: build_lineage(run_dir, inp.extraction.incremental))  # fmt: skip
 
@@ -114,9 +119,18 @@ class ExtractionActivities:
         source = inp.extraction.source.to_source()
         run_dir = Path(inp.run_dir)
         settings = inp.extraction.limits.apply(self.settings)
+        if await _unsupported(inp, "quality", "data_quality"):
+            return
+        engine = get_engine(source.engine)
+        notes = []
+        if options.profile and not engine.profiling:
+            options = dataclasses.replace(options, profile=False)
+            notes.append(f"data_quality: no sampled profiling of {engine.name} sources yet: "
+                         "statistics only")  # fmt: skip
 
         def work(stop: threading.Event) -> list[str]:
-            return assess(run_dir, source, options, settings, inp.extraction.incremental, stop)
+            found = assess(run_dir, source, options, settings, inp.extraction.incremental, stop)
+            return notes + found
 
         await _step("data_quality", run_dir, work)
 
@@ -126,6 +140,9 @@ class ExtractionActivities:
         (signal `transform_progress`, about once a second per format, then its final count)."""
         run_dir = Path(inp.run_dir)
         formats, options = inp.extraction.formats, inp.extraction.transform_options
+        if await _unsupported(inp, "formats", "transformation"):
+            manifest = await asyncio.to_thread(read_json, run_dir / MANIFEST)
+            return RunResult.of(inp.run_dir, manifest)
         signals = _Signals("transform_progress")
         results = await _stoppable(
             lambda stop: run_transformers(
@@ -195,6 +212,19 @@ class ExtractionActivities:
             self.build_lineage, self.assess_quality, self.transform, self.close_run,
             self.notify_webhook,
         ]  # fmt: skip
+
+
+async def _unsupported(inp: StepInput, step: str, name: str) -> bool:
+    """Whether the source's engine lacks `step` (engines.POST_STEPS); if so it is recorded as
+    skipped with a warning, so a run of a newer engine completes with what it has."""
+    engine = get_engine(inp.extraction.source.engine)
+    if step in engine.steps or (step == "formats" and not inp.extraction.formats):
+        return False
+    warning = f"{name}: not available for {engine.name} sources yet: skipped"
+    await asyncio.to_thread(
+        record_step, Path(inp.run_dir), name, [warning], {"skipped": True}, None, _step_seconds()
+    )
+    return True
 
 
 async def _step(name: str, run_dir: Path, work: Callable[[threading.Event], list[str]]) -> None:

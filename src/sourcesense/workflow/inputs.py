@@ -29,13 +29,14 @@ class SourceSpec:
     extra: dict[str, str] = field(default_factory=dict)
     # From an API caller: the worker connects with nothing from its own libpq environment.
     isolated: bool = False
+    engine: str = "postgresql"  # last, with a default: runs started before it still decode
 
     @staticmethod
     def of(source: Source) -> SourceSpec:
         password = source.password.get_secret_value() if source.password is not None else None
         return SourceSpec(
             source.host, source.port, source.user, password, source.database, source.sslmode,
-            dict(source.extra), source.isolated,
+            dict(source.extra), source.isolated, source.engine,
         )  # fmt: skip
 
     def to_source(self) -> Source:

@@ -36,7 +36,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
        -- The scale is a signed 11-bit field (negative from PostgreSQL 15 on: numeric(3,-2)).
        CASE WHEN tm.type_id = 1700 AND tm.typmod >= 4
             THEN (((tm.typmod - 4) & 2047) # 1024) - 1024 END AS numeric_scale,
-       cmt.description AS comment
+       cmt.description AS comment,
+       NULL::text AS character_set
 FROM scoped s
 JOIN pg_catalog.pg_attribute a ON a.attrelid = s.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid

@@ -8,7 +8,8 @@ SELECT d.datname AS catalog_name,
        CASE WHEN pg_catalog.has_database_privilege(d.oid, 'CONNECT')
             THEN pg_catalog.pg_database_size(d.oid) END AS size_bytes,
        pg_catalog.has_database_privilege(d.oid, 'CONNECT') AS can_connect,
-       cmt.description AS comment
+       cmt.description AS comment,
+       'postgresql'::text AS engine
 FROM pg_catalog.pg_database d
 LEFT JOIN pg_catalog.pg_shdescription cmt
   ON cmt.objoid = d.oid AND cmt.classoid = 'pg_catalog.pg_database'::regclass

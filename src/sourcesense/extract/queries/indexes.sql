@@ -38,7 +38,9 @@ SELECT pg_catalog.current_database() AS catalog_name,
        CASE WHEN %(index_definitions)s AND NOT s.is_locked
             THEN pg_catalog.pg_get_indexdef(i.indexrelid) END AS definition,
        si.idx_scan AS scans,
-       cmt.description AS comment
+       cmt.description AS comment,
+       NULL::int[] AS prefix_lengths,
+       NULL::boolean AS is_visible
 FROM scoped s
 JOIN pg_catalog.pg_index i ON i.indrelid = s.oid
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

@@ -86,7 +86,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
        ts.spcname AS tablespace,
        c.relrowsecurity AS row_security,
        c.relforcerowsecurity AS force_row_security,
-       pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable
+       pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,
+       NULL::text AS storage_engine
 FROM scoped s
 JOIN pg_catalog.pg_class c ON c.oid = s.oid
 LEFT JOIN tree ON tree.oid = c.oid

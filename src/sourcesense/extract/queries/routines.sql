@@ -29,7 +29,8 @@ SELECT pg_catalog.current_database() AS catalog_name,
                      THEN pg_catalog.pg_get_function_sqlbody(p.oid) END
 /*end*/
             ELSE p.prosrc END AS definition,
-       cmt.description AS comment
+       cmt.description AS comment,
+       NULL::text AS schedule
 FROM scoped s
 JOIN pg_catalog.pg_proc p ON p.pronamespace = s.oid
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -53,15 +53,21 @@ def default_connection(run_dir: Path, manifest: dict[str, Any]) -> str:
         if inherited:
             return str(inherited)
     epoch = int(datetime.fromisoformat(manifest["started_at"]).timestamp())
-    return f"default/postgres/{epoch}"
+    return f"default/{connector(manifest)}/{epoch}"
+
+
+def connector(manifest: dict[str, Any]) -> str:
+    """Atlan's connector type for the run's engine (MariaDB is read as MySQL)."""
+    return "mysql" if manifest.get("engine") in ("mysql", "mariadb") else "postgres"
 
 
 def _connection(ctx: TransformContext) -> Connection:
     qualified_name = ctx.options.get("atlan_connection") or default_connection(
         ctx.run_dir, ctx.manifest
     )
-    name = ctx.options.get("atlan_connection_name") or f"postgres {ctx.manifest['source']['host']}"
-    return Connection(qualified_name, name, *run_sync(ctx.manifest))
+    kind = connector(ctx.manifest)
+    name = ctx.options.get("atlan_connection_name") or f"{kind} {ctx.manifest['source']['host']}"
+    return Connection(qualified_name, name, *run_sync(ctx.manifest), connector=kind)
 
 
 def _sync_swap(reuse: Reuse, connection: Connection) -> tuple[bytes, bytes]:
@@ -69,7 +75,8 @@ def _sync_swap(reuse: Reuse, connection: Connection) -> tuple[bytes, bytes]:
     if not reuse.keys or reuse.previous is None:
         return b"", b""
     before = Connection(connection.qualified_name, connection.name,
-                        *run_sync(read_json(reuse.previous / MANIFEST)))  # fmt: skip
+                        *run_sync(read_json(reuse.previous / MANIFEST)),
+                        connector=connection.connector)  # fmt: skip
     return before.sync_fragment(), connection.sync_fragment()
 
 

@@ -36,11 +36,12 @@ class Connection:
     name: str
     run_id: str = ""
     run_at: int = 0  # epoch milliseconds of the run's start
+    connector: str = "postgres"  # Atlan's connector type: postgres | mysql
 
     def base(self) -> dict[str, Any]:
         """Attributes every entity carries, in this order (see sync_fragment)."""
         return {
-            "connectorName": "postgres",
+            "connectorName": self.connector,
             "connectionName": self.name,
             "connectionQualifiedName": self.qualified_name,
         } | self.sync()

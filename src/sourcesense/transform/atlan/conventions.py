@@ -12,7 +12,9 @@ children: Database, Schema, Table / View / MaterialisedView / TablePartition, Co
 ColumnProcess, Procedure / Function.
 
 qualifiedNames (`<connection>` is `--atlan-connection`, by default `default/postgres/<epoch
-seconds of the first run of the scope>`):
+seconds of the first run of the scope>`, `default/mysql/...` for MySQL and MariaDB, whose
+`<database>` is the catalog `def` and whose databases are the schemas, as Atlan's MySQL
+crawler names them):
 
 | asset | qualifiedName |
 |---|---|
@@ -25,7 +27,8 @@ seconds of the first run of the scope>`):
 | Process | `<connection>/<md5 hex of the view's qualifiedName>` |
 | ColumnProcess | `<connection>/<md5 hex of the view column's qualifiedName>` |
 
-(1) partitions sit flat at table level. (2) as pyatlan's `Procedure.creator` builds it.
+(1) partitions sit flat at table level. (2) as pyatlan's `Procedure.creator` builds it; a
+MySQL event is a Procedure with `subType` `event`.
 (3) directly under the schema, as Atlan's SQL crawlers place functions: pyatlan has no
 Function creator, and no `_functions_` segment (which earlier versions wrote).
 An overloaded routine name gets its argument types appended, `name(integer, text)`.
@@ -41,8 +44,9 @@ keeps its processes from run to run.
 - **Partitions**: a `TablePartition` has `tableName`/`tableQualifiedName` (the partitioned
   table it belongs to) and `parentTable` or, sub-partitioned, `parentTablePartition`; its
   columns (those of its partitioned table) sit under it (`tablePartition`).
-- **Every entity** has `connectorName` (`postgres`), `connectionName` (`--atlan-connection-name`,
-  transform option `atlan_connection_name`; default `postgres <host>`),
+- **Every entity** has `connectorName` (`postgres`, or `mysql`), `connectionName`
+  (`--atlan-connection-name`, transform option `atlan_connection_name`; default
+  `<connector> <host>`),
   `connectionQualifiedName`, `lastSyncRun` (the run id), `lastSyncRunAt` (its start, epoch
   milliseconds) and `lastSyncWorkflowName` (`sourcesense`). Lines copied from the previous run
   by an incremental run carry this run's sync attributes.

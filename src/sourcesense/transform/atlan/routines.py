@@ -29,10 +29,10 @@ def routine_entities(
         )
         schema_qn = ctx["schemaQualifiedName"]
         common = ctx | {"description": routine["comment"], "sourceCreatedBy": routine["owner"]}
-        if routine["kind"] == "procedure":
+        if routine["kind"] in ("procedure", "event"):  # a MySQL event: a scheduled procedure
             out.append(entity(
                 "Procedure", name, f"{schema_qn}/_procedures_/{name}", base, **common,
-                definition=routine["definition"] or "", subType="procedure",
+                definition=routine["definition"] or "", subType=routine["kind"],
                 atlanSchema=ref("Schema", schema_qn),
             ))  # fmt: skip
             continue

@@ -47,9 +47,21 @@ _PII_FIELDS = ["catalog_name", "schema_name", "table_name", "column_name", "pii_
 _TARGET = ["catalog_name", "target_schema", "target_table"]
 
 
+# Per the OpenLineage naming spec: PostgreSQL datasets are database.schema.table in
+# postgres://host:port; MySQL's (MariaDB's too) database.table in mysql://host:port, a MySQL
+# database being our schema (its catalog 'def' is no part of the name).
+_SCHEMES = {"postgresql": ("postgres", 5432), "mysql": ("mysql", 3306), "mariadb": ("mysql", 3306)}
+
+
 def namespace(manifest: dict[str, Any]) -> str:
     source = manifest["source"]
-    return f"postgres://{source.get('host') or 'localhost'}:{source.get('port') or 5432}"
+    scheme, port = _SCHEMES[manifest.get("engine", "postgresql")]
+    return f"{scheme}://{source.get('host') or 'localhost'}:{source.get('port') or port}"
+
+
+def dataset_name(ns: str, catalog: str, schema: str, table: str) -> str:
+    """A dataset's name in namespace `ns` (namespace's scheme: the naming spec's)."""
+    return f"{schema}.{table}" if ns.startswith("mysql:") else f"{catalog}.{schema}.{table}"
 
 
 def run_uuid(run_id: str, ns: str, job: str) -> str:
@@ -108,12 +120,12 @@ def relation_events(
     columns = rows_per_relation(run_dir, "raw/columns.parquet", keys, _COLUMN_FIELDS, only)
     pii = _by_relation(_pii_rows(run_dir, only))
     policies = _by_relation(raw(run_dir, "policies"))
-    lineage = _lineage(run_dir, only)
+    lineage = _lineage(run_dir, only, ns)
     for rel, key, rel_columns in zip(relations, keys, columns, strict=True):
         if key in reused:
             yield key, None
             continue
-        name = f"{rel['catalog_name']}.{rel['schema_name']}.{rel['table_name']}"
+        name = dataset_name(ns, rel["catalog_name"], rel["schema_name"], rel["table_name"])
         found = lineage.get(key, ViewLineage())
         facets = _facets(rel, rel_columns, pii.get(key, []), ns, found)
         security = security_facet(rel, policies.get(key, []))
@@ -158,7 +170,7 @@ def _facets(
 ) -> dict[str, Any]:
     facets: dict[str, Any] = {
         "schema": schema_facet(sorted(columns, key=lambda col: col["ordinal"])),
-        "dataSource": facet("dataSource", name=ns, uri=f"{ns}/{rel['catalog_name']}"),
+        "dataSource": facet("dataSource", name=ns, uri=_source_uri(ns, rel["catalog_name"])),
         "datasetType": dataset_type_facet(rel["kind"]),
     }
     if rel["owner"]:
@@ -175,6 +187,10 @@ def _facets(
     return facets
 
 
+def _source_uri(ns: str, catalog: str) -> str:
+    return ns if ns.startswith("mysql:") else f"{ns}/{catalog}"
+
+
 def _run_event(
     rel: dict[str, Any],
     name: str,
@@ -185,12 +201,13 @@ def _run_event(
     inputs: list[str],
 ) -> Event:
     """The COMPLETE run of the view's job: the view's sources in, the view out."""
+    scheme = ns.split(":", 1)[0]  # postgres | mysql: also the integration and SQL dialect
     job_facets = {
-        "jobType": facet("jobType", processingType="BATCH", integration="POSTGRES",
+        "jobType": facet("jobType", processingType="BATCH", integration=scheme.upper(),
                          jobType=VIEW_KINDS[rel["kind"]]),
     }  # fmt: skip
     if rel["definition"]:
-        job_facets["sql"] = facet("sql", query=rel["definition"], dialect="postgres")
+        job_facets["sql"] = facet("sql", query=rel["definition"], dialect=scheme)
     output_facets = {kind: facets[kind] for kind in ("schema", "columnLineage") if kind in facets}
     return {
         "eventTime": event_time, "producer": PRODUCER, "schemaURL": RUN_EVENT_URL,
@@ -204,7 +221,7 @@ def _run_event(
     }  # fmt: skip
 
 
-def _lineage(run_dir: Path, only: set[str] | None) -> dict[str, ViewLineage]:
+def _lineage(run_dir: Path, only: set[str] | None, ns: str) -> dict[str, ViewLineage]:
     """lineage/edges.parquet view edges, by target view (rows come sorted, so the order of
     every list is stable)."""
     found: dict[str, ViewLineage] = defaultdict(ViewLineage)
@@ -213,7 +230,7 @@ def _lineage(run_dir: Path, only: set[str] | None) -> dict[str, ViewLineage]:
             continue
         target = relation_key(edge["catalog_name"], edge["target_schema"], edge["target_table"])
         view = found[target]
-        source = f"{edge['catalog_name']}.{edge['source_schema']}.{edge['source_table']}"
+        source = dataset_name(ns, edge["catalog_name"], edge["source_schema"], edge["source_table"])
         if edge["level"] == "table":
             view.inputs.append(source)
         elif edge["level"] == "column" and edge["transformation"] in TRANSFORMATIONS:

@@ -1,0 +1,5 @@
+COL NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')
+  AND (%(only_schema)s IS NULL OR COL = %(only_schema)s)
+  AND (%(include_schema)s IS NULL OR COL REGEXP %(include_schema)s)
+  AND (%(exclude_schema)s IS NULL OR COL NOT REGEXP %(exclude_schema)s)
+  AND (%(scope_schemas)s IS NULL OR JSON_CONTAINS(%(scope_schemas)s, JSON_QUOTE(COL)))
