@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -74,7 +75,7 @@ def create_app(settings: Settings, client: Client) -> FastAPI:
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute,
         token=token,
     )  # fmt: skip
-    app.middleware("http")(_request_id)
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     # Outermost: answers (JSON pages, UI files) leave compressed; SSE and zips are left alone.
@@ -95,19 +96,30 @@ def server_options(settings: Settings) -> dict[str, Any]:
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
-async def _request_id(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """The correlation id of every log line of the request, and of the workflow it starts."""
-    given = request.headers.get("x-request-id", "")
-    request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-    token = correlation_id.set(request_id)
-    try:
-        response = await call_next(request)
-    finally:
-        correlation_id.reset(token)
-    response.headers["X-Request-ID"] = request_id
-    return response
+class RequestIdMiddleware:
+    """The correlation id of every log line of the request, and of the workflow it starts;
+    answered in X-Request-ID."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        token = correlation_id.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
 
 
 async def _our_error(request: Request, exc: SourceSenseError) -> JSONResponse:

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sourcesense.api.docs import is_docs_path
@@ -42,23 +41,32 @@ def is_static(path: str) -> bool:
     return path == "/" or path.startswith("/ui/") or is_docs_path(path)
 
 
-class AuthMiddleware(BaseHTTPMiddleware):
+def _exempt(scope: Scope) -> bool:
+    """Neither authenticated nor counted: CORS preflights, /health, UI and /docs files."""
+    path = scope["path"]
+    return scope["method"] == "OPTIONS" or path in OPEN_PATHS or is_static(path)
+
+
+# Plain ASGI middleware, not BaseHTTPMiddleware: that runs each request's app in a task of its
+# own and streams the response through a queue, which cost the results API most of its time
+# per request under 10 concurrent clients (bench/README.md, "Results API under load").
+class AuthMiddleware:
     def __init__(self, app: ASGIApp, token: str) -> None:
-        super().__init__(app)
-        self.token = token
+        self.app, self.token = app, token
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
-        public = path in OPEN_PATHS or is_static(path)
-        if request.method == "OPTIONS" or public:
-            return await call_next(request)
-        if not token_matches(request.headers.get("authorization"), self.token):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _exempt(scope):
+            await self.app(scope, receive, send)
+            return
+        if not token_matches(Headers(scope=scope).get("authorization"), self.token):
             message = "missing or wrong API token: send 'Authorization: Bearer <token>'"
-            return error(401, "Unauthorized", message, {"WWW-Authenticate": "Bearer"})
-        return await call_next(request)
+            refused = error(401, "Unauthorized", message, {"WWW-Authenticate": "Bearer"})
+            await refused(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
-class RateLimitMiddleware(BaseHTTPMiddleware):
+class RateLimitMiddleware:
     """A sliding one-minute window of API calls per client address and token.
 
     The UI's static files are not counted (a page load fetches a score of modules), so the
@@ -72,21 +80,24 @@ class RateLimitMiddleware(BaseHTTPMiddleware):
     def __init__(
         self, app: ASGIApp, per_minute: int, token: str = "", max_clients: int = MAX_CLIENTS
     ) -> None:
-        super().__init__(app)
+        self.app = app
         self.per_minute, self.max_clients, self.token = per_minute, max_clients, token
         self.hits: OrderedDict[str, deque[float]] = OrderedDict()  # least recently seen first
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
-        if path in OPEN_PATHS or is_static(path) or request.method == "OPTIONS":
-            return await call_next(request)
-        client = request.client.host if request.client else "unknown"
-        holder = self.token and token_matches(request.headers.get("authorization"), self.token)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _exempt(scope):
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        header = Headers(scope=scope).get("authorization")
+        holder = self.token and token_matches(header, self.token)
         retry = self.hit(f"{client} {'token' if holder else 'anonymous'}", time.monotonic())
         if retry is not None:
-            return error(429, "TooManyRequests", f"rate limit of {self.per_minute} requests a "
-                         "minute reached; retry later", {"Retry-After": str(retry)})  # fmt: skip
-        return await call_next(request)
+            message = f"rate limit of {self.per_minute} requests a minute reached; retry later"
+            refused = error(429, "TooManyRequests", message, {"Retry-After": str(retry)})
+            await refused(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
     def hit(self, client: str, now: float) -> int | None:
         """Count a request; the seconds to wait if it is over the limit, else None."""
