@@ -179,6 +179,15 @@ def plan_postgresql_run(
             manifest = new_manifest(run_dir.name, request, conn, started)
     except psycopg.Error as exc:
         raise as_sourcesense_error(exc) from None
+    return record_plan(run_dir, manifest, databases, request)
+
+
+def record_plan(
+    run_dir: Path, manifest: dict[str, Any], databases: list[pa.RecordBatch],
+    request: ExtractRequest,
+) -> RunPlan:  # fmt: skip
+    """Write the run's databases file and first manifest (any engine); the plan of its parts.
+    A database whose engine cannot tell CONNECT (null) is tried."""
     sink = ParquetSink(run_dir / "raw", SCHEMAS)
     for batch in databases:
         sink.write("databases", batch)
@@ -187,7 +196,7 @@ def plan_postgresql_run(
     manifest["warnings"].extend(request.filters.unmatched({row["catalog_name"] for row in rows}))
     write_json(run_dir / MANIFEST, manifest)
     targets = [
-        DatabaseTarget(row["catalog_name"], index, bool(row["can_connect"]))
+        DatabaseTarget(row["catalog_name"], index, row["can_connect"] is not False)
         for index, row in enumerate(rows)
     ]
     return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
 import pymysql
 
 from sourcesense.engines.mysql.catalog import (
@@ -37,13 +36,14 @@ from sourcesense.extract.run import (
     RunPlan,
     part_dir,
     record_part,
+    record_plan,
     went_further,
 )
-from sourcesense.extract.schemas import DATABASE_KINDS, SCHEMAS
+from sourcesense.extract.schemas import DATABASE_KINDS
 from sourcesense.settings import Settings, get_settings
 from sourcesense.source import Source
 from sourcesense.store.manifest import ServerFacts, base_manifest
-from sourcesense.store.rundir import MANIFEST, ParquetSink, create_run_dir, new_run_id, write_json
+from sourcesense.store.rundir import create_run_dir, new_run_id
 
 # MySQL 8.0.16: CHECK_CONSTRAINTS, TABLE_CONSTRAINTS.ENFORCED; MariaDB 10.6: STATISTICS.IGNORED
 # (and SCHEMATA.SCHEMA_COMMENT, JSON functions, CTEs before it).
@@ -118,15 +118,7 @@ def plan_run(
         facts = ServerFacts(session.flavour, session.user, request.source.database,
                             session.version, session.version_num)  # fmt: skip
         manifest = base_manifest(run_dir.name, request, started, facts)
-    sink = ParquetSink(run_dir / "raw", SCHEMAS)
-    for batch in databases:
-        sink.write("databases", batch)
-    sink.close(["databases"])
-    rows = pa.Table.from_batches(databases, schema=SCHEMAS["databases"]).to_pylist()
-    manifest["warnings"].extend(request.filters.unmatched({row["catalog_name"] for row in rows}))
-    write_json(run_dir / MANIFEST, manifest)
-    targets = [DatabaseTarget(row["catalog_name"], i, True) for i, row in enumerate(rows)]
-    return RunPlan(run_dir.name, str(run_dir), manifest["server_version"], targets)
+    return record_plan(run_dir, manifest, databases, request)
 
 
 def extract_part(
