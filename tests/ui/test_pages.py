@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ from playwright.sync_api import Page, expect
 from tests.pg import PgServer
 from tests.ui.axe import check_axe
 from tests.ui.conftest import CHROMIUM, BrowserLog, Credentials, PageFactory, UiServer
-from tests.ui.test_scope import api
-from tests.ui.test_ui import RUN_SECONDS, assert_clean, shot
+from tests.ui.test_scope import run_scope
+from tests.ui.test_ui import assert_clean, shot
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: scripts/setup installs it"
@@ -78,20 +77,7 @@ def runs(
 def extract(server: UiServer, creds: Credentials, database: str) -> str:
     connection = {"host": creds.host, "port": creds.port, "user": creds.user,
                   "password": creds.password, "database": database}  # fmt: skip
-    scope = [{"database": database, "schemas": ["public"]}]
-    body = {"connection": connection, "filters": {"scope": scope}, "options": {"formats": []}}
-    with api(server) as client:
-        started = client.post("/workflows/v1/start", json=body)
-        assert started.status_code == 202, started.text
-        workflow = started.json()["workflow_id"]
-        deadline = time.monotonic() + RUN_SECONDS
-        while time.monotonic() < deadline:
-            status = client.get(f"/workflows/v1/status/{workflow}").json()["status"]
-            if status != "running":
-                assert status == "completed"
-                return str(started.json()["run_id"])
-            time.sleep(0.5)
-    pytest.fail(f"run {workflow} not finished after {RUN_SECONDS} s")
+    return run_scope(server, connection, [{"database": database, "schemas": ["public"]}])
 
 
 def open_page(new_page: PageFactory, server: UiServer) -> tuple[Page, BrowserLog]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -95,6 +96,11 @@ def start_scoped_run(server: UiServer, creds: Credentials, db_a: str, db_b: str)
                   "password": creds.password, "database": creds.database}  # fmt: skip
     scope = [{"database": db_a, "schemas": ["public", "audit"]},
              {"database": db_b, "schemas": ["public"]}]  # fmt: skip
+    return run_scope(server, connection, scope)
+
+
+def run_scope(server: UiServer, connection: dict[str, Any], scope: list[dict[str, Any]]) -> str:
+    """Start a run of `scope` through the API, as the UI does; its run id once completed."""
     body = {"connection": connection, "filters": {"scope": scope}, "options": {"formats": []}}
     with api(server) as client:
         started = client.post("/workflows/v1/start", json=body)
